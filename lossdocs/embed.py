@@ -1,0 +1,144 @@
+"""Embedding: turn a widget name into the HTML that shows it on a page.
+
+Data flow: losses -> curves -> widget builders -> **embedding** -> hook.
+
+A widget becomes three things on the page:
+
+* a ``<div>`` that BokehJS renders into;
+* an inline script that pushes the widget's ``json_item`` onto
+  ``window.lossdocsQueue``; the site-wide loader (``docs/assets/lossdocs.js``)
+  drains that queue once BokehJS is there. Inline scripts work from a server and
+  from ``file://`` alike, and nothing waits for an event that may never fire;
+* a ``<noscript>`` static figure and description for readers without JavaScript.
+
+Built widgets are cached on disk under a fingerprint of the package's own source
+files and the numpy/Bokeh versions, so a rebuild with nothing changed reuses them
+byte for byte. Model ids are renamed to stable, widget-scoped ids, so two clean
+builds of the same commit produce identical pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import bokeh
+import numpy as np
+from bokeh.embed import json_item
+
+from lossdocs import widgets
+
+PACKAGE = Path(__file__).parent
+BOKEH_STATIC = Path(bokeh.__file__).parent / "server" / "static" / "js"
+BOKEH_FILES = ("bokeh.min.js", "bokeh-widgets.min.js")
+BOKEH_DIR = f"assets/vendor/bokeh-{bokeh.__version__}"
+QUICK_ENV = "LOSSDOCS_QUICK"
+
+
+def quick() -> bool:
+    """True when the author asked for a prose-only build (``LOSSDOCS_QUICK=1``)."""
+    return os.environ.get(QUICK_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def bokeh_assets() -> list[tuple[str, Path]]:
+    """(site path, source file) for every BokehJS file a widget page loads."""
+    return [(f"{BOKEH_DIR}/{name}", BOKEH_STATIC / name) for name in BOKEH_FILES]
+
+
+def bokeh_script_tags(prefix: str) -> str:
+    """``<script>`` tags loading BokehJS, relative to a page via ``prefix``."""
+    return "\n".join(f'<script src="{prefix}{dest}"></script>' for dest, _ in bokeh_assets())
+
+
+def fingerprint() -> str:
+    """Changes whenever anything that shapes a widget's output changes."""
+    h = hashlib.sha256()
+    h.update(f"bokeh {bokeh.__version__} numpy {np.__version__}".encode())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".js") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(PACKAGE).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _stable_ids(item: dict, prefix: str) -> dict:
+    """Rename Bokeh's process-global ids (p1001, ...) to ``prefix-N`` in order."""
+    mapping: dict[str, str] = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key in ("id", "root_id") and isinstance(value, str):
+                    value = mapping.setdefault(value, f"{prefix}-{len(mapping)}")
+                out[key] = walk(value)
+            return out
+        if isinstance(node, (list, tuple)):  # Bokeh's map entries are tuples
+            return [walk(v) for v in node]
+        return node
+
+    return walk(item)
+
+
+def build_widget(name: str) -> dict:
+    """Build one widget from scratch: its json_item and its no-JS fallback."""
+    widget = widgets.get(name)
+    item = _stable_ids(json_item(widget.build(), target=None), f"lossdocs-{name}")
+    figure_svg, text = widget.fallback()
+    return {"item": item, "fallback_svg": figure_svg, "fallback_text": text}
+
+
+class WidgetCache:
+    """Built widgets, in memory and on disk, keyed by name and source fingerprint."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.memory: dict[str, dict] = {}
+        self.built: list[str] = []  # names built (not loaded) during this process
+
+    def get(self, name: str) -> dict:
+        key = f"{name}-{fingerprint()}"
+        if key in self.memory:
+            return self.memory[key]
+        path = self.directory / f"{key}.json"
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            data = build_widget(name)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.replace(path)
+            self.built.append(name)
+        self.memory[key] = data
+        return data
+
+
+def _script_json(data) -> str:
+    """JSON safe to place inside an inline <script>."""
+    # Key order matters: Bokeh defines each model at its first occurrence.
+    text = json.dumps(data, separators=(",", ":"))
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def widget_html(name: str, slot: int, cache: WidgetCache) -> str:
+    """The HTML for one widget marker; ``slot`` numbers widgets within a page."""
+    target = f"lossdocs-{name}-{slot}"
+    if quick():
+        widgets.get(name)  # unknown names still fail a quick build
+        return (
+            f'<div class="lossdocs-widget lossdocs-widget--skipped" data-widget="{name}">'
+            f"Widget <code>{name}</code> skipped: quick build ({QUICK_ENV}=1).</div>"
+        )
+    data = cache.get(name)
+    item = dict(data["item"], target_id=target)
+    return (
+        f'<div class="lossdocs-widget" data-widget="{name}">\n'
+        f'<div class="lossdocs-widget__root" id="{target}"></div>\n'
+        f'<noscript><figure class="lossdocs-fallback">{data["fallback_svg"]}'
+        f'<figcaption>{data["fallback_text"]}</figcaption></figure></noscript>\n'
+        f"<script>(window.lossdocsQueue = window.lossdocsQueue || []).push({_script_json(item)});</script>\n"
+        f"</div>"
+    )

@@ -1,0 +1,110 @@
+"""MkDocs hook for lossdocs: the one place where the package meets MkDocs.
+
+Data flow: losses -> curves -> widget builders -> embedding -> **hook**.
+
+Thin on purpose: each function names the MkDocs event it handles and delegates.
+Nothing is ever written into ``docs/`` (caches live in ``.cache/``, vendored
+assets are added to the build as generated files), so ``mkdocs serve`` does not
+rebuild in a loop.
+
+Page marker: ``<!-- widget: NAME -->`` on a line of its own. NAME must be a key
+of ``lossdocs.widgets.WIDGETS``; anything else fails the build, naming the page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+from lossdocs import embed, widgets
+from lossdocs.mathrender import KatexRenderer, MathError
+
+MARKER = re.compile(r"<!--\s*widget:\s*(?P<name>[^\s>]+)\s*-->")
+IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
+
+
+class _State:
+    root: Path
+    site_dir: Path
+    cache: embed.WidgetCache
+    katex: KatexRenderer
+
+
+state = _State()
+
+
+def on_config(config):
+    """on_config: locate the project, open the caches, keep Material's search shim local."""
+    state.root = Path(config.config_file_path).resolve().parent
+    state.site_dir = Path(config.site_dir)
+    state.cache = embed.WidgetCache(state.root / ".cache" / "widgets")
+    state.katex = KatexRenderer(state.root)
+    # Material's offline plugin adds an iframe-worker shim from a CDN unless one
+    # is already listed; use our own copy so search works offline and from disk.
+    polyfills = [p for p in config.extra.get("polyfills", []) if "iframe-worker" not in str(p)]
+    config.extra["polyfills"] = polyfills + [IFRAME_WORKER]
+    return config
+
+
+def on_files(files, config):
+    """on_files: add BokehJS, KaTeX's CSS and fonts and the search shim to the site."""
+    vendored = embed.bokeh_assets() + state.katex.assets() + [
+        (IFRAME_WORKER, state.root / "node_modules" / "iframe-worker" / "shim" / "index.js"),
+    ]
+    for dest, src in vendored:
+        if not src.is_file():
+            raise PluginError(f"lossdocs: missing asset {src} (run `npm ci` and `pip install -e .`).")
+        files.append(File.generated(config, dest, abs_src_path=str(src)))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    """on_page_markdown: expand widget markers, loading BokehJS before the first one."""
+    found = list(MARKER.finditer(markdown))
+    if not found:
+        return markdown
+    for m in found:
+        if m["name"] not in widgets.WIDGETS:
+            raise PluginError(
+                f"lossdocs: page {page.file.src_uri} has a marker for unknown widget "
+                f"{m['name']!r}; known widgets: {', '.join(sorted(widgets.WIDGETS))}"
+            )
+    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    slots = iter(range(len(found)))
+
+    def expand(m):
+        html = embed.widget_html(m["name"], next(slots), state.cache)
+        return "\n\n" + html + "\n\n"
+
+    body = MARKER.sub(expand, markdown)
+    if embed.quick():
+        return body
+    return body + "\n\n" + embed.bokeh_script_tags(prefix) + "\n"
+
+
+def on_page_content(html, page, config, files):
+    """on_page_content: typeset the page's formulas with KaTeX."""
+    try:
+        return state.katex.render_html(html, page.file.src_uri)
+    except MathError as err:
+        raise PluginError(f"lossdocs: {err}") from err
+
+
+def on_post_build(config):
+    """on_post_build: persist the formula cache."""
+    state.katex.save()
+
+
+def on_build_error(error):
+    """on_build_error: remove partial output so a failed build leaves no half-written site."""
+    site = getattr(state, "site_dir", None)
+    serving = site is not None and site.name.startswith("mkdocs_") and \
+        Path(tempfile.gettempdir()) in site.parents
+    if site is not None and site.is_dir() and not serving:
+        shutil.rmtree(site, ignore_errors=True)

@@ -1,0 +1,271 @@
+"""Numeric engine of lossdocs: loss functions, their gradients and their metadata.
+
+Each loss is one frozen :class:`Loss` object bundling teaching metadata (label,
+LaTeX for the value and its derivative, summary, plot ranges, robustness), its
+tunable :class:`Param` objects (allowed range + the grid the widgets precompute),
+and two private kernels ``_value(p, t, **params)`` and ``_grad(p, t, **params)``.
+
+The public :meth:`Loss.value` and :meth:`Loss.grad` share ONE validation path
+(:meth:`Loss._prepare`): convert to float64, reject NaN/inf, broadcast, check the
+parameters, check the loss's own input ranges (bce). The kernels therefore only
+ever see clean, broadcast float64 arrays and validated float parameters.
+
+All losses are elementwise with reduction ``'none'`` and follow PyTorch's
+conventions (``mse_loss``, ``l1_loss``, ``huber_loss``, ``binary_cross_entropy``);
+``log_cosh`` has no torch counterpart. Kernels are written so that no branch of an
+``np.where`` is evaluated on inputs where it would overflow or hit ``log(0)``.
+Results too large for float64 saturate to ``inf`` silently (overflow and underflow
+are the only floating-point events that are silenced); no numpy warning is emitted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["Param", "Loss", "REGISTRY", "KINDS", "get", "names"]
+
+KINDS = ("regression", "classification")
+
+
+def _fmt(x: float) -> str:
+    """Compact number text for messages: 0, 1, 0.25, inf."""
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A tunable scalar parameter of a loss (e.g. Huber's delta)."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    low_inclusive: bool
+    high_inclusive: bool
+    choices: tuple[float, ...]  # uniform grid precomputed by the widgets
+
+    def describe(self) -> str:
+        """Allowed range in interval notation, e.g. ``"(0, inf)"``."""
+        left = "[" if self.low_inclusive else "("
+        right = "]" if self.high_inclusive else ")"
+        return f"{left}{_fmt(self.low)}, {_fmt(self.high)}{right}"
+
+    def check(self, value, loss: str | None = None) -> float:
+        """``float(value)``, or ValueError naming the parameter (and ``loss``) and range."""
+        prefix = f"{loss}: " if loss else ""
+        problem = f"{prefix}parameter '{self.name}' must be in {self.describe()}"
+        try:
+            if np.ndim(value) != 0:
+                raise TypeError("not a scalar")
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{problem}, got {value!r}") from None
+        above = v >= self.low if self.low_inclusive else v > self.low
+        below = v <= self.high if self.high_inclusive else v < self.high
+        if not (above and below):  # NaN fails both comparisons
+            raise ValueError(f"{problem}, got {v!r}")
+        return v
+
+
+def _as_array(x, what: str, loss: str) -> np.ndarray:
+    """float64 array from array-like ``x``; ValueError naming ``what`` unless finite real."""
+    try:
+        if np.iscomplexobj(x):
+            raise TypeError("complex")
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{loss}: '{what}' must be real numbers, got {x!r}") from None
+    if not np.isfinite(a).all():
+        raise ValueError(f"{loss}: '{what}' must be finite, got NaN or inf")
+    return a
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One loss function: metadata plus validated elementwise value and gradient."""
+
+    name: str
+    label: str
+    kind: str
+    latex: str
+    grad_latex: str
+    params: tuple[Param, ...]
+    domain: tuple[float, float]
+    targets: tuple[float, float, float]
+    robust: bool
+    summary: str
+    # Kernels: called with validated, broadcast float64 arrays and float params.
+    _value: Callable[..., np.ndarray] = field(repr=False, compare=False)
+    _grad: Callable[..., np.ndarray] = field(repr=False, compare=False)
+    # Closed interval both inputs must lie in (None = any finite value).
+    _input_range: tuple[float, float] | None = field(default=None, repr=False)
+
+    def defaults(self) -> dict[str, float]:
+        return {p.name: p.default for p in self.params}
+
+    def value(self, pred, target, **params) -> np.ndarray:
+        """Elementwise loss (reduction 'none'), float64, broadcast shape."""
+        return self._run(self._value, pred, target, params)
+
+    def grad(self, pred, target, **params) -> np.ndarray:
+        """Elementwise d value / d pred, same shape as :meth:`value`."""
+        return self._run(self._grad, pred, target, params)
+
+    def _run(self, kernel, pred, target, params) -> np.ndarray:
+        p, t, kw = self._prepare(pred, target, params)
+        with np.errstate(over="ignore", under="ignore"):  # saturate to inf / 0
+            out = kernel(p, t, **kw)
+        return np.asarray(out, dtype=np.float64)  # 0-d array, not numpy scalar
+
+    def _prepare(self, pred, target, params):
+        """The single validation path shared by value() and grad()."""
+        p, t = _as_array(pred, "pred", self.name), _as_array(target, "target", self.name)
+        try:
+            p, t = np.broadcast_arrays(p, t)
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: 'pred' of shape {p.shape} and 'target' of shape "
+                f"{t.shape} do not broadcast together"
+            ) from None
+        known = {q.name: q for q in self.params}
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            takes = f"takes: {', '.join(known)}" if known else "takes no parameters"
+            raise ValueError(f"{self.name}: unknown parameter '{unknown[0]}'; {self.name} {takes}")
+        kw = {n: q.check(params.get(n, q.default), self.name) for n, q in known.items()}
+        if self._input_range is not None:
+            lo, hi = self._input_range
+            for what, a in (("pred", p), ("target", t)):
+                bad = (a < lo) | (a > hi)
+                if bad.any():
+                    raise ValueError(
+                        f"{self.name}: '{what}' must be in [{_fmt(lo)}, {_fmt(hi)}], "
+                        f"got {float(a[bad].flat[0])!r}"
+                    )
+        return p, t, kw
+
+
+# --------------------------------------------------------------------- kernels
+
+
+def _huber(p, t, delta):
+    r = p - t
+    a = np.abs(r)
+    return np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+
+
+def _huber_grad(p, t, delta):
+    r = p - t
+    return np.where(np.abs(r) < delta, r, delta * np.sign(r))
+
+
+def _log_cosh(p, t):
+    a = np.abs(p - t)  # log cosh is even
+    small = np.minimum(a, 1.0)  # each branch sees only inputs it is accurate for
+    large = np.maximum(a, 1.0)
+    # cosh r - 1 = 2 sinh^2(r/2) keeps full relative precision as r -> 0 ...
+    near = np.log1p(2.0 * np.sinh(0.5 * small) ** 2)
+    # ... and log cosh r = |r| + log(1 + e^{-2|r|}) - log 2 never overflows.
+    far = large + np.log1p(np.exp(-2.0 * large)) - math.log(2.0)
+    return np.where(a < 1.0, near, far)
+
+
+_BCE_LOG_FLOOR = -100.0  # torch clamps each log term at -100
+_BCE_EPS = 1e-12  # torch's EPSILON in the backward (torch holds it as float32, ~1e-12)
+
+
+def _bce(p, y):
+    # Feed log only values where it is finite; substitute the floor elsewhere.
+    log_p = np.where(p > 0, np.log(np.where(p > 0, p, 1.0)), _BCE_LOG_FLOOR)
+    log_1mp = np.where(p < 1, np.log1p(-np.where(p < 1, p, 0.0)), _BCE_LOG_FLOOR)
+    log_p = np.maximum(log_p, _BCE_LOG_FLOOR)
+    log_1mp = np.maximum(log_1mp, _BCE_LOG_FLOOR)
+    return -(y * log_p + (1.0 - y) * log_1mp)
+
+
+def _bce_grad(p, y):
+    return (p - y) / np.maximum(p * (1.0 - p), _BCE_EPS)
+
+
+# -------------------------------------------------------------------- registry
+
+_R = r"(\hat{y} - y)"  # residual as it appears in the formulas
+_ABS_R = r"\lvert \hat{y} - y \rvert"
+_REGRESSION = dict(kind="regression", domain=(-6.0, 6.0), targets=(-3.0, 3.0, 0.25))
+
+_DELTA = Param(  # (0, inf), widgets step through 0.25 ... 3.0 (exact in binary)
+    "delta", "Huber δ", 1.0, 0.0, math.inf, False, False,
+    choices=tuple(0.25 * k for k in range(1, 13)),
+)
+
+_LOSSES = (
+    Loss(
+        name="mse", label="Mean squared error", latex=_R + "^2", grad_latex="2" + _R,
+        params=(), robust=False, **_REGRESSION,
+        summary="Squares each miss, so large errors dominate and pull the fit hardest.",
+        _value=lambda p, t: (p - t) ** 2,
+        _grad=lambda p, t: 2.0 * (p - t),
+    ),
+    Loss(
+        name="mae", label="Mean absolute error", latex=_ABS_R,
+        grad_latex=r"\operatorname{sign}" + _R, params=(), robust=True, **_REGRESSION,
+        summary="Charges each miss by its size, so every error pulls with the same force.",
+        _value=lambda p, t: np.abs(p - t),
+        _grad=lambda p, t: np.sign(p - t),
+    ),
+    Loss(
+        name="huber", label="Huber", params=(_DELTA,), robust=True, **_REGRESSION,
+        latex=(r"\begin{cases} \tfrac{1}{2}" + _R + r"^2 & " + _ABS_R + r" < \delta \\ "
+               r"\delta \left(" + _ABS_R + r" - \tfrac{1}{2}\delta\right) & "
+               r"\text{otherwise} \end{cases}"),
+        grad_latex=(r"\begin{cases} " + _R + r" & " + _ABS_R + r" < \delta \\ "
+                    r"\delta \operatorname{sign}" + _R + r" & \text{otherwise} \end{cases}"),
+        summary="Quadratic for misses smaller than delta and linear beyond, "
+                "so small errors are refined gently while outliers cannot dominate.",
+        _value=_huber,
+        _grad=_huber_grad,
+    ),
+    Loss(
+        name="log_cosh", label="Log-cosh", latex=r"\log\cosh" + _R,
+        grad_latex=r"\tanh" + _R, params=(), robust=True, **_REGRESSION,
+        summary="A smooth blend that behaves like half the squared error near zero "
+                "and like the absolute error far away.",
+        _value=_log_cosh,
+        _grad=lambda p, t: np.tanh(p - t),
+    ),
+    Loss(
+        name="bce", label="Binary cross-entropy", kind="classification",
+        latex=r"-\left[y \log \hat{y} + (1 - y) \log(1 - \hat{y})\right]",
+        grad_latex=r"\frac{\hat{y} - y}{\hat{y}\,(1 - \hat{y})}",
+        params=(), domain=(0.0, 1.0), targets=(0.0, 1.0, 0.25), robust=False,
+        summary="Scores a predicted probability by how surprised it is by the label, "
+                "punishing confident mistakes ever more steeply as they near certainty.",
+        _value=_bce,
+        _grad=_bce_grad,
+        _input_range=(0.0, 1.0),
+    ),
+)
+
+REGISTRY: dict[str, Loss] = {loss.name: loss for loss in _LOSSES}
+
+
+def get(name: str) -> Loss:
+    """The loss registered under ``name``; ValueError listing known names otherwise."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown loss {name!r}; known losses: {', '.join(REGISTRY)}"
+        ) from None
+
+
+def names(kind: str | None = None) -> list[str]:
+    """Registered loss names in order, optionally only those of one ``kind``."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
+    return [n for n, loss in REGISTRY.items() if kind is None or loss.kind == kind]

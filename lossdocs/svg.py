@@ -1,0 +1,108 @@
+"""Static SVG line charts: the no-JavaScript fallback for widgets, and small figures.
+
+Plain SVG text from numpy arrays, so it needs no plotting library and renders
+anywhere, including inside ``<noscript>``. Colours use ``currentColor`` for the
+frame and text, so the figure follows the page's light or dark scheme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+
+
+@dataclass
+class Series:
+    x: np.ndarray
+    y: np.ndarray
+    label: str
+    color: str
+    dashed: bool = False
+
+
+@dataclass
+class Chart:
+    title: str
+    xlabel: str
+    ylabel: str
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    series: list[Series] = field(default_factory=list)
+    vlines: list[tuple[float, str, str]] = field(default_factory=list)  # (x, color, label)
+    width: int = 640
+    height: int = 300
+
+
+def _ticks(lo: float, hi: float, count: int = 6) -> np.ndarray:
+    raw = (hi - lo) / count
+    mag = 10 ** np.floor(np.log10(raw))
+    step = min((m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=raw)
+    return np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}" if abs(v) > 1e-12 else "0"
+
+
+def render(chart: Chart, desc: str = "") -> str:
+    """The chart as an ``<svg>`` string with a <title> and <desc> for screen readers."""
+    w, h = chart.width, chart.height
+    left, right, top, bottom = 56, 12, 28, 44
+    pw, ph = w - left - right, h - top - bottom
+    (x0, x1), (y0, y1) = chart.xlim, chart.ylim
+
+    def sx(x):
+        return left + (np.asarray(x, float) - x0) / (x1 - x0) * pw
+
+    def sy(y):
+        return top + (y1 - np.asarray(y, float)) / (y1 - y0) * ph
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" '
+        f'class="lossdocs-svg" font-family="sans-serif" font-size="12">',
+        f"<title>{escape(chart.title)}</title>",
+        f"<desc>{escape(desc or chart.title)}</desc>",
+        '<g stroke="currentColor" stroke-opacity="0.15">',
+    ]
+    for t in _ticks(x0, x1):
+        out.append(f'<line x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{top}" y2="{top + ph}"/>')
+    for t in _ticks(y0, y1):
+        out.append(f'<line x1="{left}" x2="{left + pw}" y1="{sy(t):.1f}" y2="{sy(t):.1f}"/>')
+    out.append("</g>")
+    out.append('<g fill="currentColor" fill-opacity="0.8">')
+    for t in _ticks(x0, x1):
+        out.append(f'<text x="{sx(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{_fmt(t)}</text>')
+    for t in _ticks(y0, y1):
+        out.append(f'<text x="{left - 6}" y="{sy(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
+    out.append(f'<text x="{left + pw / 2}" y="{h - 6}" text-anchor="middle">{escape(chart.xlabel)}</text>')
+    out.append(f'<text transform="translate(14 {top + ph / 2}) rotate(-90)" text-anchor="middle">'
+               f"{escape(chart.ylabel)}</text>")
+    out.append("</g>")
+    # A clip id derived from the content keeps builds byte-identical.
+    clip = "clip-" + hashlib.sha1(f"{chart.title}|{chart.xlabel}|{desc}".encode()).hexdigest()[:10]
+    out.append(f'<clipPath id="{clip}"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath>')
+    out.append(f'<g clip-path="url(#{clip})" fill="none">')
+    for x, color, _ in chart.vlines:
+        out.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{top}" y2="{top + ph}" '
+                   f'stroke="{color}" stroke-width="2" stroke-dasharray="3 3"/>')
+    for s in chart.series:
+        # Clamp far outside the view so the path stays short and finite.
+        ys = np.clip(np.asarray(s.y, float), y0 - (y1 - y0), y1 + (y1 - y0))
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(s.x), sy(ys)))
+        dash = ' stroke-dasharray="8 5"' if s.dashed else ""
+        out.append(f'<polyline points="{pts}" stroke="{s.color}" stroke-width="2.5"{dash}/>')
+    out.append("</g>")
+    # Legend along the top.
+    lx = left
+    out.append('<g font-size="12">')
+    for label, color, dashed in [(s.label, s.color, s.dashed) for s in chart.series] + \
+            [(lab, c, True) for _, c, lab in chart.vlines if lab]:
+        dash = ' stroke-dasharray="4 3"' if dashed else ""
+        out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="14" y2="14" stroke="{color}" stroke-width="3"{dash}/>')
+        out.append(f'<text x="{lx + 22}" y="18" fill="currentColor">{escape(label)}</text>')
+        lx += 30 + 7 * len(label)
+    out.append("</g></svg>")
+    return "\n".join(out)

@@ -1,0 +1,86 @@
+// Loss explorer: show the precomputed curves for the current controls.
+// Runs on every control change. It only *selects* arrays that the Python
+// engine computed at build time (see lossdocs/curves.py); no loss is evaluated
+// here. Named args: atlas, views, src_p, src_o, src_t, sel_p, sel_o, sl_t,
+// params, spans, renderers_o, legend, fig_l, fig_g, readout.
+
+const primary = sel_p.value
+const info = atlas.losses[primary]
+const axisKey = info.axis
+const axis = atlas.axes[axisKey]
+const view = views[axisKey]
+
+// Overlay choices: losses defined on this axis, other than the primary.
+const labels = Object.fromEntries(Object.entries(atlas.losses).map(([k, v]) => [k, v.label]))
+const allowed = axis.losses.filter((name) => name !== primary)
+const options = [["none", "None"], ...allowed.map((name) => [name, labels[name]])]
+if (JSON.stringify(sel_o.options) !== JSON.stringify(options)) {
+  sel_o.options = options
+}
+if (sel_o.value !== "none" && !allowed.includes(sel_o.value)) {
+  sel_o.value = "none"  // re-enters this callback; that run draws the result
+}
+const overlay = sel_o.value
+
+// The true-value slider steps through this axis's targets.
+const targets = axis.targets
+const step = targets[1] - targets[0]
+const t_first = targets[0]
+const t_last = targets[targets.length - 1]
+if (sl_t.start !== t_first || sl_t.end !== t_last || sl_t.step !== step) {
+  const keep = Math.min(Math.max(sl_t.value, t_first), t_last)
+  sl_t.setv({start: t_first, end: t_last, step: step, value: keep,
+             title: axis.kind === "classification" ? "True label y" : "True value y"})
+}
+const k = Math.max(0, Math.min(targets.length - 1, Math.round((sl_t.value - t_first) / step)))
+const target = targets[k]
+
+// Parameter sliders: enabled only while a loss on screen uses them.
+for (const [key, slider] of Object.entries(params)) {
+  const owner = key.split(".")[0]
+  slider.disabled = !(owner === primary || owner === overlay)
+}
+function paramIndex(name) {
+  return atlas.losses[name].params.map((p) => {
+    const s = params[name + "." + p]
+    return Math.round((s.value - s.start) / s.step)
+  }).join(",")
+}
+
+const n = axis.x.length
+function pick(name) {
+  const [vi, gi, start] = atlas.curves[[axisKey, name, paramIndex(name), k].join("|")]
+  return {
+    y: atlas.arrays[vi].subarray(start, start + n),
+    g: atlas.arrays[gi].subarray(start, start + n),
+  }
+}
+
+const p = pick(primary)
+src_p.data = {x: axis.x, y: p.y, g: p.g}
+const hasOverlay = overlay !== "none"
+if (hasOverlay) {
+  const o = pick(overlay)
+  src_o.data = {x: axis.x, y: o.y, g: o.g}
+}
+for (const r of renderers_o) {
+  r.visible = hasOverlay
+}
+src_t.data = {x: [target], y: [0]}
+for (const s of spans) {
+  s.location = target
+}
+legend.items[0].label = {value: labels[primary]}
+legend.items[1].label = {value: hasOverlay ? labels[overlay] : ""}
+legend.items[1].visible = hasOverlay
+
+// Axis ranges follow the axis kind (prediction vs probability).
+const xr = fig_l.x_range
+if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
+  xr.setv({start: view.x[0], end: view.x[1]})
+  fig_l.y_range.setv({start: view.y[0], end: view.y[1]})
+  fig_g.y_range.setv({start: view.g[0], end: view.g[1]})
+  fig_l.xaxis[0].axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
+  fig_g.xaxis[0].axis_label = fig_l.xaxis[0].axis_label
+}
+readout.text = "<em>Move the pointer over a plot to read the values at that prediction.</em>"

@@ -1,0 +1,223 @@
+"""The loss explorer: one loss curve, its gradient, and a second loss to compare.
+
+Data flow: losses -> curves -> **widget builders** -> embedding -> hook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from bokeh.layouts import column, row
+from bokeh.models import (
+    ColumnDataSource,
+    CrosshairTool,
+    CustomJS,
+    Div,
+    Legend,
+    LegendItem,
+    PanTool,
+    ResetTool,
+    Scatter,
+    Select,
+    Slider,
+    Span,
+    WheelZoomTool,
+)
+from bokeh.events import MouseMove
+from bokeh.plotting import figure
+
+from lossdocs import curves, losses, svg
+
+HERE = Path(__file__).parent
+
+PRIMARY_COLOR = "#0072B2"   # Okabe-Ito blue
+OVERLAY_COLOR = "#D55E00"   # Okabe-Ito vermillion
+TARGET_COLOR = "#009E73"    # Okabe-Ito bluish green
+
+# What part of each axis to show: x is the prediction range, y the loss and g
+# the gradient range. Curves may leave the view (MSE does, on purpose); the
+# reader can zoom out with the wheel.
+VIEWS = {
+    "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
+    "classification": {"y": [-0.2, 5.0], "g": [-12.0, 12.0]},
+}
+DEFAULT_PRIMARY = "mse"
+DEFAULT_OVERLAY = "mae"
+
+
+def js(name: str) -> str:
+    """Source of a CustomJS body kept in a .js file beside this module."""
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def _param_key(loss_name: str, param_name: str) -> str:
+    return f"{loss_name}.{param_name}"
+
+
+def default_state(atlas: dict, primary: str, overlay: str) -> dict:
+    """Curves (x, value, grad) for the explorer's opening state, for any renderer."""
+    name_axis = atlas["losses"][primary]["axis"]
+    ax = atlas["axes"][name_axis]
+    k = int(np.argmin(np.abs(np.asarray(ax["targets"]) - (0.0 if ax["kind"] == "regression" else 1.0))))
+
+    def default_idx(name):
+        loss = losses.get(name)
+        return tuple(p.choices.index(p.default) for p in loss.params)
+
+    state = {"axis": name_axis, "target": ax["targets"][k], "curves": {}}
+    for name in (primary, overlay):
+        if name != "none" and name in ax["losses"]:
+            state["curves"][name] = curves.curve(atlas, name_axis, name, default_idx(name), k)
+    return state
+
+
+def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
+    """Build the loss explorer.
+
+    What the reader learns: a loss is a penalty drawn over every possible
+    prediction, lowest at the true value. Moving the true value slides the whole
+    valley; switching losses changes its shape (MSE's bowl, MAE's V, Huber's
+    bowl-with-straight-sides, log-cosh's smooth V, cross-entropy's wall at the
+    confidently wrong end). The gradient panel underneath shows the push that
+    training feels at each prediction: MAE's constant-size step, MSE's slope that
+    fades near the target and grows without limit far away, Huber's slope
+    clipped at delta. The overlay puts two losses on one axis so that, say, the
+    MSE/MAE crossing at an error of 1 can be read off directly.
+    """
+    atlas = curves.explorer_atlas()
+    state = default_state(atlas, primary, overlay)
+    ax = atlas["axes"][state["axis"]]
+    kind = ax["kind"]
+    target = state["target"]
+    x = ax["x"]
+    nan = np.full(len(x), np.nan, dtype=np.float32)
+    p_x, p_v, p_g = state["curves"][primary]
+    o_v, o_g = (state["curves"][overlay][1:] if overlay in state["curves"] else (nan, nan))
+
+    src_p = ColumnDataSource(data={"x": x, "y": p_v, "g": p_g}, name="primary_curve")
+    src_o = ColumnDataSource(data={"x": x, "y": o_v, "g": o_g}, name="overlay_curve")
+    src_t = ColumnDataSource(data={"x": [target], "y": [0.0]}, name="target_marker")
+
+    lo, hi = float(x[0]), float(x[-1])
+    tools = [PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height")]
+    fig_l = figure(
+        height=300, sizing_mode="stretch_width", x_range=(lo, hi), y_range=VIEWS[kind]["y"],
+        tools=tools, toolbar_location="right", name="loss_plot",
+        x_axis_label="prediction ŷ", y_axis_label="loss",
+        background_fill_color=None, border_fill_color=None,
+    )
+    fig_g = figure(
+        height=200, sizing_mode="stretch_width", x_range=fig_l.x_range, y_range=VIEWS[kind]["g"],
+        tools=[PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height")],
+        toolbar_location="right", name="grad_plot",
+        x_axis_label="prediction ŷ", y_axis_label="gradient ∂loss/∂ŷ",
+        background_fill_color=None, border_fill_color=None,
+    )
+    for fig in (fig_l, fig_g):
+        fig.outline_line_color = None
+        fig.toolbar.logo = None
+
+    label = {n: atlas["losses"][n]["label"] for n in atlas["losses"]}
+    r_p = fig_l.line("x", "y", source=src_p, line_width=3, color=PRIMARY_COLOR)
+    r_o = fig_l.line("x", "y", source=src_o, line_width=2.5, color=OVERLAY_COLOR,
+                     line_dash="dashed", visible=overlay in state["curves"])
+    rg_p = fig_g.line("x", "g", source=src_p, line_width=3, color=PRIMARY_COLOR)
+    rg_o = fig_g.line("x", "g", source=src_o, line_width=2.5, color=OVERLAY_COLOR,
+                      line_dash="dashed", visible=overlay in state["curves"])
+    r_t = fig_l.scatter("x", "y", source=src_t, marker="diamond", size=16, color=TARGET_COLOR,
+                        line_color="white", line_width=1.5)
+    spans = [Span(location=target, dimension="height", line_color=TARGET_COLOR,
+                  line_dash="dotted", line_width=2) for _ in range(2)]
+    fig_l.add_layout(spans[0])
+    fig_g.add_layout(spans[1])
+    zero = Span(location=0, dimension="width", line_color="#888888", line_width=1)
+    fig_g.add_layout(zero)
+
+    items = [
+        LegendItem(label=label[primary], renderers=[r_p]),
+        LegendItem(label=label.get(overlay, ""), renderers=[r_o], visible=overlay in state["curves"]),
+        LegendItem(label="true value", renderers=[r_t]),
+    ]
+    legend = Legend(items=items, location="top_center", orientation="horizontal",
+                    background_fill_alpha=0.0, border_line_color=None, name="legend")
+    fig_l.add_layout(legend)
+
+    sel_p = Select(title="Primary loss", value=primary, name="primary_select",
+                   options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width")
+    overlay_names = [n for n in ax["losses"] if n != primary]
+    sel_o = Select(title="Overlay (compare with)", value=overlay if overlay in state["curves"] else "none",
+                   name="overlay_select", options=[("none", "None")] + [(n, label[n]) for n in overlay_names],
+                   sizing_mode="stretch_width")
+    t0, t1 = ax["targets"][0], ax["targets"][-1]
+    sl_t = Slider(title="True value y", start=t0, end=t1, step=ax["targets"][1] - t0, value=target,
+                  name="target_slider", sizing_mode="stretch_width")
+
+    param_sliders = {}
+    for name, loss in losses.REGISTRY.items():
+        for p in loss.params:
+            shown = name in (primary, overlay)
+            param_sliders[_param_key(name, p.name)] = Slider(
+                title=f"{p.label} (used by {loss.label})", start=p.choices[0], end=p.choices[-1],
+                step=p.choices[1] - p.choices[0], value=p.default, disabled=not shown,
+                name=f"param_{name}_{p.name}", sizing_mode="stretch_width")
+
+    readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
+                  name="readout", sizing_mode="stretch_width", css_classes=["lossdocs-readout"])
+
+    views = {key: dict(VIEWS[a["kind"]], x=[float(a["x"][0]), float(a["x"][-1])])
+             for key, a in atlas["axes"].items()}
+    update = CustomJS(
+        args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
+                  sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
+                  renderers_o=[r_o, rg_o], legend=legend, fig_l=fig_l, fig_g=fig_g,
+                  readout=readout),
+        code=js("explorer.js"),
+    )
+    for widget in (sel_p, sel_o):
+        widget.js_on_change("value", update)
+    for widget in (sl_t, *param_sliders.values()):
+        widget.js_on_change("value", update)
+
+    hover = CustomJS(
+        args=dict(atlas=atlas, src_p=src_p, src_o=src_o, sel_p=sel_p, sel_o=sel_o, sl_t=sl_t,
+                  readout=readout, colors=[PRIMARY_COLOR, OVERLAY_COLOR]),
+        code=js("explorer_readout.js"),
+    )
+    fig_l.js_on_event(MouseMove, hover)
+    fig_g.js_on_event(MouseMove, hover)
+
+    controls = row(
+        column(sel_p, sel_o, sizing_mode="stretch_width"),
+        column(sl_t, *param_sliders.values(), sizing_mode="stretch_width"),
+        sizing_mode="stretch_width",
+    )
+    return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
+
+
+def fallback(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY) -> tuple[str, str]:
+    """Static picture of the opening state and a sentence describing it (no-JS readers)."""
+    atlas = curves.explorer_atlas()
+    state = default_state(atlas, primary, overlay)
+    kind = atlas["axes"][state["axis"]]["kind"]
+    label = {n: atlas["losses"][n]["label"] for n in atlas["losses"]}
+    names = list(state["curves"])
+    x = atlas["axes"][state["axis"]]["x"]
+    colors = [PRIMARY_COLOR, OVERLAY_COLOR]
+    chart = svg.Chart(
+        title=f"{' and '.join(label[n] for n in names)} against the prediction, true value {state['target']:g}",
+        xlabel="prediction ŷ" if kind == "regression" else "predicted probability p",
+        ylabel="loss", xlim=(float(x[0]), float(x[-1])), ylim=tuple(VIEWS[kind]["y"]),
+        series=[svg.Series(x, state["curves"][n][1], label[n], c, dashed=i > 0)
+                for i, (n, c) in enumerate(zip(names, colors))],
+        vlines=[(state["target"], TARGET_COLOR, "true value")],
+    )
+    text = (
+        f"The explorer opens with the true value at y = {state['target']:g}. "
+        f"The {label[names[0]]} curve is a parabola with its lowest point, zero, at the true value; "
+        f"the {label[names[1]]} curve is a V with the same lowest point. The two cross where the error "
+        "is exactly 1: closer than that the squared error is the smaller penalty, further away it "
+        "grows much faster than the absolute error. With JavaScript on, you can move the true value, "
+        "switch losses, change Huber's delta and read the gradient underneath."
+    )
+    return svg.render(chart, desc=text), text

@@ -1,0 +1,411 @@
+"""Tests for lossdocs.losses: agreement with PyTorch, finite differences, edge cases,
+mathematical properties, input validation and metadata.
+
+Most tests are parametrised over ``losses.REGISTRY`` (and each loss's parameter
+``choices``), so a newly registered loss is covered without writing a new test;
+it only needs a torch reference in ``TORCH_REFERENCES``.
+
+Every call into ``losses`` runs with numpy floating-point errors raising and all
+warnings turned into errors (see ``strict``), so a kernel that emits a warning fails.
+"""
+
+import math
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from lossdocs import losses
+
+LOG2 = math.log(2.0)
+SHAPES = [((7,), (7,)), ((5, 1), (1, 4)), ((), (3,)), ((2, 3, 4), (4,))]
+
+
+@contextmanager
+def strict():
+    """Any numpy floating-point event or warning inside becomes an exception."""
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        yield
+
+
+def value(name, pred, target, **params):
+    with strict():
+        return losses.get(name).value(pred, target, **params)
+
+
+def grad(name, pred, target, **params):
+    with strict():
+        return losses.get(name).grad(pred, target, **params)
+
+
+# ------------------------------------------------------------- torch references
+
+# Each takes float64 tensors of equal shape and returns the elementwise loss.
+TORCH_REFERENCES = {
+    "mse": lambda p, t: F.mse_loss(p, t, reduction="none"),
+    "mae": lambda p, t: F.l1_loss(p, t, reduction="none"),
+    "huber": lambda p, t, delta: F.huber_loss(p, t, reduction="none", delta=delta),
+    # torch has no log-cosh; logaddexp(r, -r) - log 2 = log cosh r, overflow-free.
+    "log_cosh": lambda p, t: torch.logaddexp(p - t, t - p) - LOG2,
+    "bce": lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+}
+
+
+def torch_reference(name, pred, target, **params):
+    """(value, d value / d pred) from torch float64 + autograd, on the broadcast shape."""
+    params = {**losses.get(name).defaults(), **params}
+    p, t = np.broadcast_arrays(np.asarray(pred, float), np.asarray(target, float))
+    tp = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    tt = torch.tensor(t, dtype=torch.float64)
+    out = TORCH_REFERENCES[name](tp, tt, **params)
+    out.sum().backward()  # elementwise loss, so this gives the elementwise gradient
+    return out.detach().numpy(), tp.grad.numpy()
+
+
+# ------------------------------------------------------------------- test inputs
+
+
+def sample(loss, rng, pred_shape, target_shape, margin=0.0):
+    """Random valid inputs: pred over the plotted domain (shrunk by ``margin`` of its
+    width on each side), target over the target slider's range."""
+    lo, hi = loss.domain
+    pad = margin * (hi - lo)
+    pred = rng.uniform(lo + pad, hi - pad, size=pred_shape)
+    target = rng.uniform(loss.targets[0], loss.targets[1], size=target_shape)
+    return pred, target
+
+
+def param_settings(loss):
+    """Every parameter choice the widgets precompute (one param varied at a time),
+    plus extreme values that stress numerics."""
+    settings = [{}]
+    for p in loss.params:
+        settings += [{p.name: c} for c in p.choices]
+    settings += EXTREME_PARAMS.get(loss.name, [])
+    return settings
+
+
+EXTREME_PARAMS = {"huber": [{"delta": 1e-12}, {"delta": 1e12}]}
+
+CASES = [
+    pytest.param(name, s, id=f"{name}-" + ",".join(f"{k}={v:g}" for k, v in s.items()))
+    for name, loss in losses.REGISTRY.items()
+    for s in param_settings(loss)
+]
+
+
+def near_kink(name, pred, target, params, margin):
+    """Mask of points within ``margin`` of a point where the loss is not smooth."""
+    r = np.abs(pred - target)
+    if name == "mae":
+        return r < margin
+    if name == "huber":
+        return np.abs(r - params.get("delta", 1.0)) < margin
+    return np.zeros(r.shape, bool)
+
+
+# -------------------------------------------------------- agreement with torch
+
+
+def test_every_loss_has_a_torch_reference():
+    missing = set(losses.REGISTRY) - set(TORCH_REFERENCES)
+    assert not missing, f"add a torch reference for {sorted(missing)}"
+    assert set(TORCH_REFERENCES) == set(losses.REGISTRY), "stale torch reference"
+
+
+@pytest.mark.parametrize("name, params", CASES)
+@pytest.mark.parametrize("pred_shape, target_shape", SHAPES)
+def test_matches_torch(name, params, pred_shape, target_shape):
+    rng = np.random.default_rng(1234)
+    pred, target = sample(losses.get(name), rng, pred_shape, target_shape)
+    ref_v, ref_g = torch_reference(name, pred, target, **params)
+    v, g = value(name, pred, target, **params), grad(name, pred, target, **params)
+    assert v.shape == g.shape == np.broadcast_shapes(pred_shape, target_shape)
+    assert v.dtype == g.dtype == np.float64
+    np.testing.assert_allclose(v, ref_v, rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(g, ref_g, rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, params", CASES)
+def test_grad_matches_central_differences(name, params):
+    rng = np.random.default_rng(99)
+    pred, target = sample(losses.get(name), rng, 200, 200, margin=0.05)
+    h = 1e-6
+    keep = ~near_kink(name, pred, target, params, margin=1e-4)
+    pred, target = pred[keep], target[keep]
+    assert pred.size > 150
+    up, down = value(name, pred + h, target, **params), value(name, pred - h, target, **params)
+    fd = (up - down) / (2 * h)
+    np.testing.assert_allclose(grad(name, pred, target, **params), fd, rtol=1e-5, atol=1e-6)
+
+
+def test_inputs_are_not_modified_and_scalars_give_0d_arrays():
+    pred, target = np.array([0.2, 0.7]), np.array([0.0, 1.0])
+    before = pred.copy(), target.copy()
+    for name in losses.names():
+        for fn in (value, grad):
+            out = fn(name, pred, target)
+            assert out.shape == (2,)
+            scalar = fn(name, 0.25, 1)  # python scalars, ints accepted
+            assert isinstance(scalar, np.ndarray) and scalar.shape == ()
+    np.testing.assert_array_equal(pred, before[0])
+    np.testing.assert_array_equal(target, before[1])
+
+
+# ---------------------------------------------------------------------- edges
+
+
+@pytest.mark.parametrize("r", [1e4, -1e4])
+def test_log_cosh_large_residual_does_not_overflow(r):
+    v, g = value("log_cosh", r, 0.0), grad("log_cosh", r, 0.0)
+    np.testing.assert_allclose(v, abs(r) - LOG2, rtol=1e-14)
+    assert g == np.sign(r)
+    ref_v, ref_g = torch_reference("log_cosh", r, 0.0)
+    np.testing.assert_allclose(v, ref_v, rtol=1e-12)
+    np.testing.assert_allclose(g, ref_g, rtol=1e-12)
+
+
+@pytest.mark.parametrize("r", [1e-8, -1e-8])
+def test_log_cosh_tiny_residual_keeps_relative_precision(r):
+    v, g = value("log_cosh", r, 0.0), grad("log_cosh", r, 0.0)
+    # log cosh r = r^2/2 - r^4/12 + ...; the r^4 term is far below float64 resolution.
+    np.testing.assert_allclose(v, r * r / 2, rtol=1e-12)
+    np.testing.assert_allclose(g, r, rtol=1e-12)
+    # torch's logaddexp form (and its autograd) only has absolute precision ~1e-16
+    # here (value ~1.1e-16 instead of 5e-17), so it is compared absolutely.
+    ref_v, ref_g = torch_reference("log_cosh", r, 0.0)
+    np.testing.assert_allclose(v, ref_v, rtol=0, atol=2e-16)
+    np.testing.assert_allclose(g, ref_g, rtol=0, atol=2e-16)
+
+
+def test_log_cosh_matches_naive_formula_and_is_continuous_at_branch_switch():
+    # The naive log(cosh r) is fine away from 0 but has only absolute precision
+    # ~1e-16 near 0, hence the atol.
+    r = np.concatenate([np.linspace(-5, 5, 1001), [1 - 1e-15, 1.0, 1 + 1e-15, -1.0]])
+    v = value("log_cosh", r, 0.0)
+    np.testing.assert_allclose(v, np.log(np.cosh(r)), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(grad("log_cosh", r, 0.0), np.tanh(r), rtol=1e-15)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_at_certain_predictions_is_finite_and_clamped_like_torch(p, y):
+    v, g = value("bce", p, y), grad("bce", p, y)  # strict(): no log(0) warnings
+    assert np.isfinite(v) and np.isfinite(g)
+    ref_v, ref_g = torch_reference("bce", p, y)
+    np.testing.assert_allclose(v, ref_v, rtol=1e-12, atol=1e-12)
+    # torch's EPSILON=1e-12 is a float32 constant (9.99999996e-13) even in float64,
+    # so its clamped gradient differs from ours (exactly 1e-12) by ~4e-9 relative.
+    np.testing.assert_allclose(g, ref_g, rtol=1e-8, atol=1e-12)
+    if abs(p - y) == 1.0:  # confidently wrong: log clamped at -100, torch's EPSILON
+        assert v == 100.0
+        assert g == (1e12 if p == 1.0 else -1e12)
+    if p == y:
+        assert v == 0.0 and g == 0.0
+
+
+def test_huber_tiny_delta_is_scaled_absolute_error():
+    r = np.array([-5.0, -0.3, 1e-6, 0.7, 4.0])
+    v = value("huber", r, 0.0, delta=1e-12)
+    np.testing.assert_allclose(v, 1e-12 * (np.abs(r) - 0.5e-12), rtol=1e-15)
+    np.testing.assert_allclose(v, 1e-12 * np.abs(r), rtol=1e-6)  # gap is delta / (2|r|)
+    np.testing.assert_allclose(grad("huber", r, 0.0, delta=1e-12), 1e-12 * np.sign(r), rtol=0)
+
+
+def test_huber_huge_delta_is_half_squared_error():
+    r = np.array([-5.0, -0.3, 1e-6, 0.7, 4.0])
+    assert np.array_equal(value("huber", r, 0.0, delta=1e12), 0.5 * r**2)
+    assert np.array_equal(grad("huber", r, 0.0, delta=1e12), r)
+
+
+@pytest.mark.parametrize("name", losses.names("regression"))
+def test_extreme_finite_inputs_saturate_without_warnings(name):
+    big = np.finfo(float).max
+    pred = np.array([big, -big, 1e300, 1e-300, 0.0])
+    target = np.array([-big, big, -1e300, 0.0, 1e-300])
+    v, g = value(name, pred, target), grad(name, pred, target)
+    assert not np.isnan(v).any() and not np.isnan(g).any()
+    assert (v >= 0).all()
+
+
+# ----------------------------------------------------------------- properties
+
+
+@pytest.mark.parametrize("name, params", CASES)
+def test_non_negative(name, params):
+    pred, target = sample(losses.get(name), np.random.default_rng(7), 500, 500)
+    assert (value(name, pred, target, **params) >= 0).all()
+
+
+REGRESSION_CASES = [c for c in CASES if losses.get(c.values[0]).kind == "regression"]
+
+
+@pytest.mark.parametrize("name, params", REGRESSION_CASES)
+def test_regression_zero_at_target(name, params):
+    t = np.linspace(-3, 3, 25)
+    assert np.array_equal(value(name, t, t, **params), np.zeros_like(t))
+    assert np.array_equal(grad(name, t, t, **params), np.zeros_like(t))
+
+
+def test_huber_limits():
+    r = np.linspace(-6, 6, 121)
+    r = r[r != 0]
+    # Large delta: relative gap to 0.5 r^2 shrinks, and vanishes once delta > |r|.
+    def worst_gap(delta, limit):
+        return np.max(np.abs(value("huber", r, 0, delta=delta) / limit - 1))
+
+    gaps = [worst_gap(d, 0.5 * r**2) for d in (0.5, 2, 4, 6.5)]
+    assert gaps[0] > gaps[1] > gaps[2] > gaps[3] == 0
+    # Small delta: relative gap to delta * |r| is delta / (2|r|), shrinking with delta.
+    gaps = [worst_gap(d, d * np.abs(r)) for d in (1e-2, 1e-4, 1e-8)]
+    assert gaps[0] > gaps[1] > gaps[2]
+    assert gaps[2] < 1e-6
+
+
+def test_mse_and_mae_cross_at_unit_residual():
+    assert value("mse", [1.0, -1.0], 0) == pytest.approx(value("mae", [1.0, -1.0], 0))
+    inside = np.array([-0.9, -0.5, 0.1, 0.99])
+    outside = np.array([-5.0, -1.01, 1.5, 6.0])
+    assert (value("mse", inside, 0) < value("mae", inside, 0)).all()
+    assert (value("mse", outside, 0) > value("mae", outside, 0)).all()
+
+
+def test_mae_gradient_has_unit_magnitude_off_zero():
+    r = np.array([-6.0, -1e-300, 1e-12, 0.5, 6.0])
+    assert np.array_equal(np.abs(grad("mae", r, 0.0)), np.ones_like(r))
+    assert grad("mae", 1.5, 1.5) == 0.0
+
+
+def test_bce_grows_as_confident_wrong_prediction_approaches_zero():
+    p = 10.0 ** -np.arange(1, 41)  # 1e-1 ... 1e-40; log stays above the -100 clamp
+    v = value("bce", p, 1.0)
+    assert (np.diff(v) > 0).all()
+    assert value("bce", 1e-9, 1.0) > 20
+    np.testing.assert_allclose(v, -np.log(p), rtol=1e-12)
+    # Below p = e^-100 torch clamps log p at -100, so the loss saturates at 100.
+    tiny = np.array([1e-43, 1e-44, 1e-50, 1e-300, 5e-324, 0.0])
+    v = value("bce", tiny, 1.0)
+    assert (np.diff(v) >= 0).all() and (v[2:] == 100.0).all()
+    np.testing.assert_allclose(v, torch_reference("bce", tiny, 1.0)[0], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("delta", [0.0, -1.0, float("nan"), float("inf"), "wide"])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_bad_delta(delta, method):
+    with pytest.raises(ValueError, match=r"huber: parameter 'delta' must be in \(0, inf\)"):
+        getattr(losses.get("huber"), method)(1.0, 0.0, delta=delta)
+
+
+def test_param_check_and_describe():
+    (delta,) = losses.get("huber").params
+    assert delta.describe() == "(0, inf)"
+    assert delta.check(2) == 2.0 and type(delta.check(2)) is float
+    with pytest.raises(ValueError, match=r"parameter 'delta' must be in \(0, inf\), got -1\.0"):
+        delta.check(-1)
+    closed = losses.Param("a", "a", 0.5, 0.0, 1.0, True, True, (0.0, 0.5, 1.0))
+    assert closed.describe() == "[0, 1]" and closed.check(0) == 0.0 and closed.check(1) == 1.0
+    for bad in (-1e-9, 1.5, float("nan")):
+        with pytest.raises(ValueError, match=r"'a' must be in \[0, 1\]"):
+            closed.check(bad)
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_unknown_param_is_named_and_known_params_listed(name):
+    loss = losses.get(name)
+    with pytest.raises(ValueError, match="'gamma'") as err:
+        loss.value(0.5, 0.5, gamma=1.0)
+    for p in loss.params:
+        assert p.name in str(err.value)
+
+
+@pytest.mark.parametrize("pred, target, what", [(-0.1, 0.5, "pred"), (1.1, 0.5, "pred"),
+                                                (0.5, 1.5, "target"), (0.5, -0.2, "target")])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_bce_out_of_range(pred, target, what, method):
+    with pytest.raises(ValueError, match=rf"'{what}' must be in \[0, 1\]"):
+        getattr(losses.get("bce"), method)([0.5, pred], target)
+
+
+@pytest.mark.parametrize("name", losses.names())
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+@pytest.mark.parametrize("where", ["pred", "target"])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_non_finite_inputs(name, bad, where, method):
+    good = np.array([0.5, 0.25])
+    args = {"pred": good, "target": good}
+    args[where] = np.array([0.5, bad])
+    with pytest.raises(ValueError, match=f"'{where}' must be finite"):
+        getattr(losses.get(name), method)(args["pred"], args["target"])
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_non_broadcastable_shapes(name):
+    with pytest.raises(ValueError, match=r"\(3,\).*\(2,\)"):
+        losses.get(name).grad(np.full(3, 0.5), np.full(2, 0.5))
+
+
+@pytest.mark.parametrize("junk", ["abc", [0.1, "x"], 1 + 2j])
+def test_non_numeric_input(junk):
+    with pytest.raises(ValueError, match="'pred'"):
+        losses.get("mse").value(junk, 0.0)
+
+
+def test_unknown_loss_lists_known_names():
+    with pytest.raises(ValueError, match="'focal'") as err:
+        losses.get("focal")
+    for name in ("mse", "mae", "huber", "log_cosh", "bce"):
+        assert name in str(err.value)
+
+
+# ------------------------------------------------------------------- metadata
+
+
+def test_registry_order_and_names():
+    assert list(losses.REGISTRY) == ["mse", "mae", "huber", "log_cosh", "bce"]
+    assert losses.names() == list(losses.REGISTRY)
+    assert losses.names("regression") == ["mse", "mae", "huber", "log_cosh"]
+    assert losses.names("classification") == ["bce"]
+    with pytest.raises(ValueError, match="regression"):
+        losses.names("ranking")
+    assert [n for n, l in losses.REGISTRY.items() if l.robust] == ["mae", "huber", "log_cosh"]
+
+
+def test_huber_delta_metadata():
+    (delta,) = losses.get("huber").params
+    assert (delta.name, delta.default, delta.low, delta.high) == ("delta", 1.0, 0.0, math.inf)
+    assert not delta.low_inclusive and not delta.high_inclusive
+    assert delta.choices == tuple(0.25 * k for k in range(1, 13))
+    assert losses.get("huber").defaults() == {"delta": 1.0}
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_metadata_sanity(name):
+    loss = losses.get(name)
+    assert loss.name == name
+    assert loss.kind in ("regression", "classification")
+    for text in (loss.label, loss.latex, loss.grad_latex, loss.summary):
+        assert isinstance(text, str) and text.strip()
+    assert r"\hat{y}" in loss.latex
+    assert loss.defaults() == {p.name: p.default for p in loss.params}
+    for p in loss.params:
+        assert p.label.strip()
+        assert p.check(p.default) == p.default  # default inside the allowed range
+        assert p.default in p.choices
+        for c in p.choices:
+            p.check(c)
+        steps = np.diff(p.choices)
+        assert len(p.choices) >= 2 and (steps > 0).all()
+        np.testing.assert_allclose(steps, steps[0], rtol=1e-9)
+    lo, hi = loss.domain
+    start, end, step = loss.targets
+    assert lo < hi
+    assert lo <= start < end <= hi and step > 0
+    n = (end - start) / step
+    assert abs(n - round(n)) < 1e-9
