@@ -11,8 +11,9 @@ const x = xs[i]
 
 function fmt(v) {
   if (!Number.isFinite(v)) return String(v)
-  const a = Math.abs(v)
-  return (a !== 0 && (a >= 1e4 || a < 1e-3)) ? v.toExponential(3) : v.toFixed(4)
+  const big = v >= 1e4 || v <= -1e4
+  const tiny = v !== 0 && v > -1e-3 && v < 1e-3
+  return (big || tiny) ? v.toExponential(3) : v.toFixed(4)
 }
 function line(name, color, src) {
   const label = atlas.losses[name].label

@@ -1,0 +1,132 @@
+"""The MkDocs build: strict, offline, deterministic, and loud about bad markers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_mkdocs
+
+pytestmark = pytest.mark.build
+
+LESSON = "lessons/loss-functions.html"
+# Namespace URIs name a vocabulary; they are never fetched.
+NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML",
+              "http://www.w3.org/1999/xlink")
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """A throwaway copy of the project to build variants of (node_modules linked)."""
+    dest = tmp_path / "project"
+    dest.mkdir()
+    for name in ("mkdocs.yml", "docs", "lossdocs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    (dest / "node_modules").symlink_to(ROOT / "node_modules")
+    return dest
+
+
+def test_lesson_embeds_the_explorer_with_bokeh_and_a_fallback(site_dir):
+    html = (site_dir / LESSON).read_text()
+    assert 'data-widget="loss-explorer"' in html
+    assert "window.lossdocsQueue" in html
+    assert re.search(r'<script src="\.\./assets/vendor/bokeh-[\d.]+/bokeh\.min\.js">', html)
+    assert "<noscript><figure class=\"lossdocs-fallback\"><svg" in html
+    for src in re.findall(r'<script src="([^"]+)"', html):
+        assert (site_dir / "lessons" / src).resolve().is_file(), src
+
+
+def test_pages_without_widgets_load_no_bokeh(site_dir):
+    html = (site_dir / "index.html").read_text()
+    assert "bokeh" not in html.lower()
+
+
+def test_math_is_rendered_at_build_time(site_dir):
+    html = (site_dir / LESSON).read_text()
+    assert 'class="katex"' in html
+    assert 'class="arithmatex"' not in html  # nothing left for a client-side renderer
+    css = site_dir / "assets/vendor/katex/katex.min.css"
+    fonts = re.findall(r"url\((fonts/[^)]+\.woff2)\)", css.read_text())
+    assert fonts and all((css.parent / f).is_file() for f in fonts)
+
+
+def test_no_file_references_an_outside_host(site_dir):
+    """HTML, CSS and JS ask for nothing outside the site (reader hyperlinks excepted)."""
+    offenders = []
+    for path in site_dir.rglob("*"):
+        if path.suffix not in (".html", ".css", ".js") or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".html":
+            text = re.sub(r'<a\s[^>]*href="https?://[^"]*"', "<a", text)  # links a reader clicks
+        for ns in NAMESPACES:
+            text = text.replace(ns, "")
+        if path.suffix == ".js" and "vendor/bokeh" in path.as_posix():
+            continue  # BokehJS mentions URLs in strings it never requests on its own
+        for url in re.findall(r"""(?:src|href)\s*=\s*["']?(https?://[^"' >]+)|url\(\s*["']?(https?://[^"')]+)""", text):
+            offenders.append(f"{path.relative_to(site_dir)}: {url}")
+    assert offenders == []
+
+
+def test_search_works_without_a_server(site_dir):
+    """The offline plugin inlines the index; the worker shim is ours, not a CDN's."""
+    assert (site_dir / "search/search_index.js").is_file()
+    html = (site_dir / "index.html").read_text()
+    assert "unpkg" not in html
+    assert (site_dir / "assets/vendor/iframe-worker/shim.js").is_file()
+
+
+def test_unknown_widget_fails_the_build_naming_page_and_widget(tmp_path):
+    project = project_copy(tmp_path)
+    (project / "docs/broken.md").write_text("# Broken\n\n<!-- widget: no-such-widget -->\n")
+    out = tmp_path / "out"
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(out), cwd=project)
+    assert proc.returncode != 0
+    message = proc.stdout + proc.stderr
+    assert "broken.md" in message and "no-such-widget" in message
+    assert "loss-explorer" in message  # the known names are listed
+    # Nothing half-written is left behind.
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_quick_build_skips_widgets_but_still_checks_markers(tmp_path):
+    out = tmp_path / "quick"
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(out), env={"LOSSDOCS_QUICK": "1"})
+    assert proc.returncode == 0, proc.stderr
+    html = (out / LESSON).read_text()
+    assert "lossdocs-widget--skipped" in html and "lossdocs-loss-explorer-0" not in html
+    assert "bokeh.min.js" not in html
+
+    project = project_copy(tmp_path)
+    (project / "docs/broken.md").write_text("<!-- widget: typo -->\n")
+    proc = run_mkdocs("build", "--site-dir", str(tmp_path / "q2"), cwd=project,
+                      env={"LOSSDOCS_QUICK": "1"})
+    assert proc.returncode != 0 and "typo" in proc.stdout + proc.stderr
+
+
+def test_rebuild_reuses_cached_widgets_and_is_byte_identical(site_dir, tmp_path):
+    """A second build reads widgets from the cache and writes the same pages."""
+    cached = sorted((ROOT / ".cache/widgets").glob("loss-explorer-*.json"))
+    assert cached, "the session build should have cached the explorer"
+    stamps = {p: p.stat().st_mtime_ns for p in cached}
+    again = tmp_path / "again"
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(again))
+    assert proc.returncode == 0, proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in cached} == stamps
+    for page in site_dir.rglob("*.html"):
+        rel = page.relative_to(site_dir)
+        assert (again / rel).read_bytes() == page.read_bytes(), rel
+
+
+def test_build_writes_nothing_into_docs(tmp_path):
+    """Generated files live outside docs/, so `mkdocs serve` never rebuilds in a loop."""
+    def snapshot():
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in (ROOT / "docs").rglob("*")}
+
+    before = snapshot()
+    proc = run_mkdocs("build", "--site-dir", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot() == before

@@ -1,0 +1,121 @@
+"""The curve atlas and the widget builders, without a browser.
+
+The atlas must hold, for every registry loss, every state a reader can reach,
+and each curve must be the engine's numbers (to float32 precision).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bokeh.models import Select, Slider
+
+from lossdocs import curves, embed, losses, widgets
+from lossdocs.widgets import explorer
+
+ATLAS = curves.explorer_atlas()
+WIDGET_DIR = Path(widgets.__file__).parent
+
+
+def _states():
+    for axis_key, ax in ATLAS["axes"].items():
+        for name in ax["losses"]:
+            for idx in curves.param_grid(losses.get(name)):
+                for k in range(len(ax["targets"])):
+                    yield axis_key, name, idx, k
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_every_loss_is_a_primary_with_its_own_axis(name):
+    info = ATLAS["losses"][name]
+    assert info["axis"] in ATLAS["axes"]
+    assert name in ATLAS["axes"][info["axis"]]["losses"]
+    assert info["params"] == [p.name for p in losses.get(name).params]
+
+
+def test_every_reachable_state_is_precomputed():
+    expected = {f"{a}|{n}|{','.join(map(str, i))}|{k}" for a, n, i, k in _states()}
+    assert expected == set(ATLAS["curves"])
+
+
+def test_curves_are_the_engines_numbers():
+    """Every stored curve equals value/grad evaluated directly (float32 rounding)."""
+    for axis_key, name, idx, k in _states():
+        ax = ATLAS["axes"][axis_key]
+        loss = losses.get(name)
+        params = {p.name: p.choices[i] for p, i in zip(loss.params, idx)}
+        x, v, g = curves.curve(ATLAS, axis_key, name, idx, k)
+        t = ax["targets"][k]
+        xs = x.astype(np.float64)
+        np.testing.assert_allclose(v, loss.value(xs, t, **params).astype(np.float32), rtol=1e-6)
+        np.testing.assert_allclose(g, loss.grad(xs, t, **params).astype(np.float32), rtol=1e-6)
+
+
+def test_probability_losses_are_not_drawn_on_the_regression_axis():
+    regression = ATLAS["losses"]["mse"]["axis"]
+    probability = ATLAS["losses"]["bce"]["axis"]
+    assert "bce" not in ATLAS["axes"][regression]["losses"]
+    # Every regression loss can be compared with cross-entropy on probabilities.
+    assert set(losses.names("regression")) <= set(ATLAS["axes"][probability]["losses"])
+    x = ATLAS["axes"][probability]["x"]
+    assert 0 < x[0] < x[-1] < 1
+
+
+def test_residual_sharing_keeps_the_atlas_small():
+    """Shift-invariant losses share one array across all true values."""
+    n_floats = sum(a.size for a in ATLAS["arrays"])
+    assert n_floats < 60_000, n_floats
+    regression = ATLAS["losses"]["mse"]["axis"]
+    refs = {tuple(ATLAS["curves"][f"{regression}|mse||{k}"][:2])
+            for k in range(len(ATLAS["axes"][regression]["targets"]))}
+    assert len(refs) == 1
+
+
+def test_explorer_controls_come_from_the_registry():
+    layout = explorer.build()
+    primary = layout.select_one({"name": "primary_select"})
+    assert isinstance(primary, Select)
+    assert [v for v, _ in primary.options] == losses.names()
+    for name, loss in losses.REGISTRY.items():
+        for p in loss.params:
+            slider = layout.select_one({"name": f"param_{name}_{p.name}"})
+            assert isinstance(slider, Slider)
+            assert slider.start == p.choices[0] and slider.end == p.choices[-1]
+            assert slider.value == p.default
+
+
+def test_explorer_opening_state_matches_engine():
+    layout = explorer.build()
+    src = layout.select_one({"name": "primary_curve"})
+    x = np.asarray(src.data["x"], dtype=np.float64)
+    np.testing.assert_allclose(src.data["y"], losses.get("mse").value(x, 0.0), rtol=1e-6)
+    np.testing.assert_allclose(src.data["g"], losses.get("mse").grad(x, 0.0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", sorted(WIDGET_DIR.glob("*.js")), ids=lambda p: p.name)
+def test_no_loss_formula_in_javascript(path):
+    """CustomJS bodies only pick precomputed arrays: no maths functions at all."""
+    code = re.sub(r"//.*", "", path.read_text())
+    assert not re.search(r"Math\.(log|exp|cosh|sinh|tanh|pow|sqrt|abs)\b|\*\*", code)
+
+
+def test_fallback_is_an_accessible_svg():
+    figure_svg, text = explorer.fallback()
+    assert figure_svg.startswith("<svg") and "<title>" in figure_svg and "<desc>" in figure_svg
+    assert "polyline" in figure_svg and "true value" in text
+
+
+def test_unknown_widget_name_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"unknown widget 'nope'.*loss-explorer"):
+        widgets.get("nope")
+
+
+def test_stable_ids_do_not_depend_on_process_history():
+    """Building twice in one process gives the same item (ids renamed)."""
+    a = embed.build_widget("loss-explorer")["item"]
+    b = embed.build_widget("loss-explorer")["item"]
+    assert a == b
+    assert a["root_id"] == "lossdocs-loss-explorer-0" or a["root_id"].startswith("lossdocs-loss-explorer-")
