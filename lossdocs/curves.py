@@ -42,6 +42,7 @@ class Axis:
     """A prediction grid and the true values a slider steps through."""
 
     key: str
+    domain: tuple[float, float]
     x: np.ndarray
     targets: np.ndarray
     kind: str
@@ -67,7 +68,7 @@ def axis_for(loss: losses.Loss) -> Axis:
     x = _grid(lo, hi, step, open_ends=classification)
     targets = t0 + dt * np.arange(int(round((t1 - t0) / dt)) + 1)
     key = f"{loss.kind}:{lo:g}:{hi:g}:{t0:g}:{t1:g}:{dt:g}"
-    return Axis(key=key, x=x, targets=targets, kind=loss.kind)
+    return Axis(key=key, domain=(float(lo), float(hi)), x=x, targets=targets, kind=loss.kind)
 
 
 def drawable_on(loss: losses.Loss, axis: Axis) -> bool:
@@ -130,7 +131,7 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
 
     Layout::
 
-        axes[axis_key]   = {x, targets, kind, losses: [names drawable there]}
+        axes[axis_key]   = {domain, x, targets, kind, losses: [names drawable there]}
         losses[name]     = {label, kind, axis, params: [names], param_choices: [[...]]}
         curves[key]      = [value_array_index, grad_array_index, start]
         arrays           = [float32 arrays]
@@ -155,6 +156,7 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
     for ax in axes.values():
         names = [n for n, loss in registry.items() if drawable_on(loss, ax)]
         axes_out[ax.key] = {
+            "domain": list(ax.domain),
             "x": ax.x.astype(np.float32),
             "targets": [float(t) for t in ax.targets],
             "kind": ax.kind,

@@ -57,7 +57,7 @@ def fingerprint() -> str:
     h = hashlib.sha256()
     h.update(f"bokeh {bokeh.__version__} numpy {np.__version__}".encode())
     for path in sorted(PACKAGE.rglob("*")):
-        if path.suffix in (".py", ".js") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".js", ".css") and "__pycache__" not in path.parts:
             h.update(path.relative_to(PACKAGE).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]

@@ -2,7 +2,7 @@
 // Runs on every control change. It only *selects* arrays that the Python
 // engine computed at build time (see lossdocs/curves.py); no loss is evaluated
 // here. Named args: atlas, views, src_p, src_o, src_t, sel_p, sel_o, sl_t,
-// params, spans, renderers_o, legend, fig_l, fig_g, readout.
+// params, spans, renderers_o, legend, fig_l, fig_g, xaxes, readout.
 
 const primary = sel_p.value
 const info = atlas.losses[primary]
@@ -50,10 +50,10 @@ function paramIndex(name) {
 const n = axis.x.length
 function pick(name) {
   const [vi, gi, start] = atlas.curves[[axisKey, name, paramIndex(name), k].join("|")]
-  return {
-    y: atlas.arrays[vi].subarray(start, start + n),
-    g: atlas.arrays[gi].subarray(start, start + n),
-  }
+  // Plain Float32Array views (no copy): a subarray of Bokeh's NDArray would
+  // keep the parent's shape and confuse the data source's length check.
+  const windowOf = (a) => new Float32Array(a.buffer, a.byteOffset + 4 * start, n)
+  return {y: windowOf(atlas.arrays[vi]), g: windowOf(atlas.arrays[gi])}
 }
 
 const p = pick(primary)
@@ -80,7 +80,8 @@ if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
   xr.setv({start: view.x[0], end: view.x[1]})
   fig_l.y_range.setv({start: view.y[0], end: view.y[1]})
   fig_g.y_range.setv({start: view.g[0], end: view.g[1]})
-  fig_l.xaxis[0].axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
-  fig_g.xaxis[0].axis_label = fig_l.xaxis[0].axis_label
+  for (const a of xaxes) {
+    a.axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
+  }
 }
 readout.text = "<em>Move the pointer over a plot to read the values at that prediction.</em>"

@@ -14,6 +14,7 @@ from bokeh.models import (
     CrosshairTool,
     CustomJS,
     Div,
+    InlineStyleSheet,
     Legend,
     LegendItem,
     PanTool,
@@ -49,6 +50,11 @@ DEFAULT_OVERLAY = "mae"
 def js(name: str) -> str:
     """Source of a CustomJS body kept in a .js file beside this module."""
     return (HERE / name).read_text(encoding="utf-8")
+
+
+def themed() -> list[InlineStyleSheet]:
+    """Stylesheet that makes a Bokeh control follow the page's colours."""
+    return [InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))]
 
 
 def _param_key(loss_name: str, param_name: str) -> str:
@@ -89,6 +95,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     state = default_state(atlas, primary, overlay)
     ax = atlas["axes"][state["axis"]]
     kind = ax["kind"]
+    theme = themed()  # one shared stylesheet model for every control
     target = state["target"]
     x = ax["x"]
     nan = np.full(len(x), np.nan, dtype=np.float32)
@@ -99,8 +106,8 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     src_o = ColumnDataSource(data={"x": x, "y": o_v, "g": o_g}, name="overlay_curve")
     src_t = ColumnDataSource(data={"x": [target], "y": [0.0]}, name="target_marker")
 
-    lo, hi = float(x[0]), float(x[-1])
-    tools = [PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height")]
+    lo, hi = ax["domain"]
+    tools = [PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height", line_color="#888888")]
     fig_l = figure(
         height=300, sizing_mode="stretch_width", x_range=(lo, hi), y_range=VIEWS[kind]["y"],
         tools=tools, toolbar_location="right", name="loss_plot",
@@ -109,7 +116,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     )
     fig_g = figure(
         height=200, sizing_mode="stretch_width", x_range=fig_l.x_range, y_range=VIEWS[kind]["g"],
-        tools=[PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height")],
+        tools=[PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height", line_color="#888888")],
         toolbar_location="right", name="grad_plot",
         x_axis_label="prediction ŷ", y_axis_label="gradient ∂loss/∂ŷ",
         background_fill_color=None, border_fill_color=None,
@@ -144,14 +151,15 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     fig_l.add_layout(legend)
 
     sel_p = Select(title="Primary loss", value=primary, name="primary_select",
-                   options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width")
+                   options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width",
+                   stylesheets=theme)
     overlay_names = [n for n in ax["losses"] if n != primary]
     sel_o = Select(title="Overlay (compare with)", value=overlay if overlay in state["curves"] else "none",
                    name="overlay_select", options=[("none", "None")] + [(n, label[n]) for n in overlay_names],
-                   sizing_mode="stretch_width")
+                   sizing_mode="stretch_width", stylesheets=theme)
     t0, t1 = ax["targets"][0], ax["targets"][-1]
     sl_t = Slider(title="True value y", start=t0, end=t1, step=ax["targets"][1] - t0, value=target,
-                  name="target_slider", sizing_mode="stretch_width")
+                  name="target_slider", sizing_mode="stretch_width", stylesheets=theme)
 
     param_sliders = {}
     for name, loss in losses.REGISTRY.items():
@@ -160,18 +168,17 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
             param_sliders[_param_key(name, p.name)] = Slider(
                 title=f"{p.label} (used by {loss.label})", start=p.choices[0], end=p.choices[-1],
                 step=p.choices[1] - p.choices[0], value=p.default, disabled=not shown,
-                name=f"param_{name}_{p.name}", sizing_mode="stretch_width")
+                name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=theme)
 
     readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
-                  name="readout", sizing_mode="stretch_width", css_classes=["lossdocs-readout"])
+                  name="readout", sizing_mode="stretch_width", stylesheets=theme)
 
-    views = {key: dict(VIEWS[a["kind"]], x=[float(a["x"][0]), float(a["x"][-1])])
-             for key, a in atlas["axes"].items()}
+    views = {key: dict(VIEWS[a["kind"]], x=a["domain"]) for key, a in atlas["axes"].items()}
     update = CustomJS(
         args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
                   sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
                   renderers_o=[r_o, rg_o], legend=legend, fig_l=fig_l, fig_g=fig_g,
-                  readout=readout),
+                  xaxes=[fig_l.xaxis[0], fig_g.xaxis[0]], readout=readout),
         code=js("explorer.js"),
     )
     for widget in (sel_p, sel_o):
