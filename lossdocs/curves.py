@@ -131,7 +131,8 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
 
     Layout::
 
-        axes[axis_key]   = {domain, x, targets, kind, losses: [names drawable there]}
+        axes[axis_key]   = {domain, x, targets, default_target (an index), kind,
+                            losses: [names drawable there]}
         losses[name]     = {label, kind, axis, params: [names], param_choices: [[...]]}
         curves[key]      = [value_array_index, grad_array_index, start]
         arrays           = [float32 arrays]
@@ -159,6 +160,9 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
             "domain": list(ax.domain),
             "x": ax.x.astype(np.float32),
             "targets": [float(t) for t in ax.targets],
+            # Where the true-value slider starts: 0 on a regression axis, the
+            # positive label 1 on a probability axis.
+            "default_target": int(np.argmin(np.abs(ax.targets - (1.0 if ax.kind == "classification" else 0.0)))),
             "kind": ax.kind,
             "losses": names,
         }

@@ -22,14 +22,14 @@ if (sel_o.value !== "none" && !allowed.includes(sel_o.value)) {
 }
 const overlay = sel_o.value
 
-// The true-value slider steps through this axis's targets.
+// The true-value slider steps through this axis's targets; on a change of
+// axis it jumps to that axis's default (0, or the positive label 1).
 const targets = axis.targets
 const step = targets[1] - targets[0]
 const t_first = targets[0]
 const t_last = targets[targets.length - 1]
 if (sl_t.start !== t_first || sl_t.end !== t_last || sl_t.step !== step) {
-  const keep = Math.min(Math.max(sl_t.value, t_first), t_last)
-  sl_t.setv({start: t_first, end: t_last, step: step, value: keep,
+  sl_t.setv({start: t_first, end: t_last, step: step, value: targets[axis.default_target],
              title: axis.kind === "classification" ? "True label y" : "True value y"})
 }
 const k = Math.max(0, Math.min(targets.length - 1, Math.round((sl_t.value - t_first) / step)))
@@ -77,9 +77,11 @@ legend.items[1].visible = hasOverlay
 // Axis ranges follow the axis kind (prediction vs probability).
 const xr = fig_l.x_range
 if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
-  xr.setv({start: view.x[0], end: view.x[1]})
-  fig_l.y_range.setv({start: view.y[0], end: view.y[1]})
-  fig_g.y_range.setv({start: view.g[0], end: view.g[1]})
+  // The reset tool returns to the view of the axis now on screen.
+  const frame = (lo, hi) => ({start: lo, end: hi, reset_start: lo, reset_end: hi})
+  xr.setv(frame(view.x[0], view.x[1]))
+  fig_l.y_range.setv(frame(view.y[0], view.y[1]))
+  fig_g.y_range.setv(frame(view.g[0], view.g[1]))
   for (const a of xaxes) {
     a.axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
   }

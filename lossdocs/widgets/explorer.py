@@ -43,6 +43,14 @@ VIEWS = {
     "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
     "classification": {"y": [-0.2, 5.0], "g": [-12.0, 12.0]},
 }
+def view_for(ax: dict) -> dict:
+    """Plot ranges for an axis: its domain with a little margin, so a true value at
+    the very edge (a label of 0 or 1) stays visible."""
+    lo, hi = ax["domain"]
+    pad = 0.02 * (hi - lo)
+    return dict(VIEWS[ax["kind"]], x=[lo - pad, hi + pad])
+
+
 DEFAULT_PRIMARY = "mse"
 DEFAULT_OVERLAY = "mae"
 
@@ -65,7 +73,7 @@ def default_state(atlas: dict, primary: str, overlay: str) -> dict:
     """Curves (x, value, grad) for the explorer's opening state, for any renderer."""
     name_axis = atlas["losses"][primary]["axis"]
     ax = atlas["axes"][name_axis]
-    k = int(np.argmin(np.abs(np.asarray(ax["targets"]) - (0.0 if ax["kind"] == "regression" else 1.0))))
+    k = ax["default_target"]
 
     def default_idx(name):
         loss = losses.get(name)
@@ -106,10 +114,9 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     src_o = ColumnDataSource(data={"x": x, "y": o_v, "g": o_g}, name="overlay_curve")
     src_t = ColumnDataSource(data={"x": [target], "y": [0.0]}, name="target_marker")
 
-    lo, hi = ax["domain"]
     tools = [PanTool(), WheelZoomTool(), ResetTool(), CrosshairTool(dimensions="height", line_color="#888888")]
     fig_l = figure(
-        height=300, sizing_mode="stretch_width", x_range=(lo, hi), y_range=VIEWS[kind]["y"],
+        height=300, sizing_mode="stretch_width", x_range=view_for(ax)["x"], y_range=VIEWS[kind]["y"],
         tools=tools, toolbar_location="right", name="loss_plot",
         x_axis_label="prediction ŷ", y_axis_label="loss",
         background_fill_color=None, border_fill_color=None,
@@ -173,7 +180,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
                   name="readout", sizing_mode="stretch_width", stylesheets=theme)
 
-    views = {key: dict(VIEWS[a["kind"]], x=a["domain"]) for key, a in atlas["axes"].items()}
+    views = {key: view_for(a) for key, a in atlas["axes"].items()}
     update = CustomJS(
         args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
                   sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
