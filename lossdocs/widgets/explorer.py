@@ -194,8 +194,9 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         widget.js_on_change("value", update)
 
     hover = CustomJS(
-        args=dict(atlas=atlas, src_p=src_p, src_o=src_o, sel_p=sel_p, sel_o=sel_o, sl_t=sl_t,
-                  readout=readout, colors=[PRIMARY_COLOR, OVERLAY_COLOR]),
+        # Only the labels: the arrays travel once, with the update callback.
+        args=dict(losses=atlas["losses"], src_p=src_p, src_o=src_o, sel_p=sel_p, sel_o=sel_o,
+                  sl_t=sl_t, readout=readout, colors=[PRIMARY_COLOR, OVERLAY_COLOR]),
         code=js("explorer_readout.js"),
     )
     fig_l.js_on_event(MouseMove, hover)

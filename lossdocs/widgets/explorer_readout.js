@@ -1,5 +1,5 @@
 // Loss explorer readout: on pointer move, show the precomputed numbers at the
-// nearest grid point. Named args: atlas, src_p, src_o, sel_p, sel_o, sl_t,
+// nearest grid point. Named args: losses (labels and kinds), src_p, src_o, sel_p, sel_o, sl_t,
 // readout, colors ([primary, overlay]).
 // cb_obj is the MouseMove event; its x is the prediction under the pointer.
 
@@ -16,12 +16,12 @@ function fmt(v) {
   return (big || tiny) ? v.toExponential(3) : v.toFixed(4)
 }
 function line(name, color, src) {
-  const label = atlas.losses[name].label
+  const label = losses[name].label
   return `<span class="lossdocs-key" style="border-color:${color}"></span>` +
     `<strong>${label}</strong>: loss ${fmt(src.data.y[i])}, gradient ${fmt(src.data.g[i])}`
 }
 
-const kind = atlas.losses[sel_p.value].kind
+const kind = losses[sel_p.value].kind
 const what = kind === "classification" ? "p" : "ŷ"
 const rows = [
   `${what} = ${fmt(x)} &nbsp;·&nbsp; y = ${fmt(sl_t.value)} &nbsp;·&nbsp; error ${what} − y = ${fmt(x - sl_t.value)}`,
