@@ -2,7 +2,7 @@
 // Runs on every control change. It only *selects* arrays that the Python
 // engine computed at build time (see lossdocs/curves.py); no loss is evaluated
 // here. Named args: atlas, views, src_p, src_o, src_t, sel_p, sel_o, sl_t,
-// params, spans, renderers_o, legend, fig_l, fig_g, xaxes, readout.
+// params, spans, renderers_o, key, fig_l, fig_g, xaxes, readout.
 
 const primary = sel_p.value
 const info = atlas.losses[primary]
@@ -70,9 +70,13 @@ src_t.data = {x: [target], y: [0]}
 for (const s of spans) {
   s.location = target
 }
-legend.items[0].label = {value: labels[primary]}
-legend.items[1].label = {value: hasOverlay ? labels[overlay] : ""}
-legend.items[1].visible = hasOverlay
+// Same markup as explorer.key_html(); colours come from the key's stylesheet.
+const keyParts = [`<span class="key key--primary"></span>${labels[primary]}`]
+if (hasOverlay) {
+  keyParts.push(`<span class="key key--overlay"></span>${labels[overlay]}`)
+}
+keyParts.push(`<span class="key key--target">◆</span>true value`)
+key.text = keyParts.join("&emsp;")
 
 // Axis ranges follow the axis kind (prediction vs probability).
 const xr = fig_l.x_range

@@ -15,8 +15,6 @@ from bokeh.models import (
     CustomJS,
     Div,
     InlineStyleSheet,
-    Legend,
-    LegendItem,
     PanTool,
     ResetTool,
     Scatter,
@@ -43,6 +41,15 @@ VIEWS = {
     "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
     "classification": {"y": [-0.2, 5.0], "g": [-12.0, 12.0]},
 }
+def key_html(primary: str, overlay: str | None) -> str:
+    """The plot key for the opening state; explorer.js writes the same markup."""
+    parts = [f'<span class="key key--primary"></span>{primary}']
+    if overlay:
+        parts.append(f'<span class="key key--overlay"></span>{overlay}')
+    parts.append('<span class="key key--target">◆</span>true value')
+    return "&emsp;".join(parts)
+
+
 def view_for(ax: dict) -> dict:
     """Plot ranges for an axis: its domain with a little margin, so a true value at
     the very edge (a label of 0 or 1) stays visible."""
@@ -62,7 +69,12 @@ def js(name: str) -> str:
 
 def themed() -> list[InlineStyleSheet]:
     """Stylesheet that makes a Bokeh control follow the page's colours."""
-    return [InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))]
+    swatches = (
+        f".key--primary {{ border-color: {PRIMARY_COLOR}; }}\n"
+        f".key--overlay {{ border-color: {OVERLAY_COLOR}; }}\n"
+        f".key--target {{ color: {TARGET_COLOR}; }}\n"
+    )
+    return [InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8") + swatches)]
 
 
 def _param_key(loss_name: str, param_name: str) -> str:
@@ -148,14 +160,10 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     zero = Span(location=0, dimension="width", line_color="#888888", line_width=1)
     fig_g.add_layout(zero)
 
-    items = [
-        LegendItem(label=label[primary], renderers=[r_p]),
-        LegendItem(label=label.get(overlay, ""), renderers=[r_o], visible=overlay in state["curves"]),
-        LegendItem(label="true value", renderers=[r_t]),
-    ]
-    legend = Legend(items=items, location="top_center", orientation="horizontal",
-                    background_fill_alpha=0.0, border_line_color=None, name="legend")
-    fig_l.add_layout(legend)
+    # The key is an HTML line of fixed height above the plots, not a canvas
+    # legend: a legend resizes with its labels, and that costs a relayout frame.
+    key = Div(text=key_html(label[primary], label.get(overlay) if overlay in state["curves"] else None),
+              name="key", sizing_mode="stretch_width", height=24, stylesheets=theme)
 
     sel_p = Select(title="Primary loss", value=primary, name="primary_select",
                    options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width",
@@ -178,13 +186,13 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
                 name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=theme)
 
     readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
-                  name="readout", sizing_mode="stretch_width", stylesheets=theme)
+                  name="readout", sizing_mode="stretch_width", height=66, stylesheets=theme)
 
     views = {key: view_for(a) for key, a in atlas["axes"].items()}
     update = CustomJS(
         args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
                   sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
-                  renderers_o=[r_o, rg_o], legend=legend, fig_l=fig_l, fig_g=fig_g,
+                  renderers_o=[r_o, rg_o], key=key, fig_l=fig_l, fig_g=fig_g,
                   xaxes=[fig_l.xaxis[0], fig_g.xaxis[0]], readout=readout),
         code=js("explorer.js"),
     )
@@ -196,7 +204,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     hover = CustomJS(
         # Only the labels: the arrays travel once, with the update callback.
         args=dict(losses=atlas["losses"], src_p=src_p, src_o=src_o, sel_p=sel_p, sel_o=sel_o,
-                  sl_t=sl_t, readout=readout, colors=[PRIMARY_COLOR, OVERLAY_COLOR]),
+                  sl_t=sl_t, readout=readout),
         code=js("explorer_readout.js"),
     )
     fig_l.js_on_event(MouseMove, hover)
@@ -207,7 +215,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         column(sl_t, *param_sliders.values(), sizing_mode="stretch_width"),
         sizing_mode="stretch_width",
     )
-    return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
+    return column(controls, key, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
 
 
 def fallback(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 // Loss explorer readout: on pointer move, show the precomputed numbers at the
 // nearest grid point. Named args: losses (labels and kinds), src_p, src_o, sel_p, sel_o, sl_t,
-// readout, colors ([primary, overlay]).
+// readout. Swatch colours come from the widget stylesheet (theme.css).
 // cb_obj is the MouseMove event; its x is the prediction under the pointer.
 
 const xs = src_p.data.x
@@ -15,9 +15,9 @@ function fmt(v) {
   const tiny = v !== 0 && v > -1e-3 && v < 1e-3
   return (big || tiny) ? v.toExponential(3) : v.toFixed(4)
 }
-function line(name, color, src) {
+function line(name, role, src) {
   const label = losses[name].label
-  return `<span class="lossdocs-key" style="border-color:${color}"></span>` +
+  return `<span class="key key--${role}"></span>` +
     `<strong>${label}</strong>: loss ${fmt(src.data.y[i])}, gradient ${fmt(src.data.g[i])}`
 }
 
@@ -25,9 +25,9 @@ const kind = losses[sel_p.value].kind
 const what = kind === "classification" ? "p" : "ŷ"
 const rows = [
   `${what} = ${fmt(x)} &nbsp;·&nbsp; y = ${fmt(sl_t.value)} &nbsp;·&nbsp; error ${what} − y = ${fmt(x - sl_t.value)}`,
-  line(sel_p.value, colors[0], src_p),
+  line(sel_p.value, "primary", src_p),
 ]
 if (sel_o.value !== "none") {
-  rows.push(line(sel_o.value, colors[1], src_o))
+  rows.push(line(sel_o.value, "overlay", src_o))
 }
 readout.text = rows.join("<br>")
