@@ -2,7 +2,7 @@
 // Runs on every control change. It only *selects* arrays that the Python
 // engine computed at build time (see lossdocs/curves.py); no loss is evaluated
 // here. Named args: atlas, views, src_p, src_o, src_t, sel_p, sel_o, sl_t,
-// params, spans, renderers_o, key, fig_l, fig_g, xaxes, readout.
+// params, spans, renderers_o, fig_l, fig_g, xaxes, readout.
 
 const primary = sel_p.value
 const info = atlas.losses[primary]
@@ -56,6 +56,14 @@ function pick(name) {
   return {y: windowOf(atlas.arrays[vi]), g: windowOf(atlas.arrays[gi])}
 }
 
+// Setting a control from here (the overlay falling back to "none", the slider
+// jumping to a new axis) re-runs this callback; draw each state only once.
+const state = [axisKey, primary, overlay, paramIndex(primary), overlay === "none" ? "" : paramIndex(overlay), k].join("|")
+if (atlas.shown === state) {
+  return
+}
+atlas.shown = state
+
 const p = pick(primary)
 src_p.data = {x: axis.x, y: p.y, g: p.g}
 const hasOverlay = overlay !== "none"
@@ -70,13 +78,6 @@ src_t.data = {x: [target], y: [0]}
 for (const s of spans) {
   s.location = target
 }
-// Same markup as explorer.key_html(); colours come from the key's stylesheet.
-const keyParts = [`<span class="key key--primary"></span>${labels[primary]}`]
-if (hasOverlay) {
-  keyParts.push(`<span class="key key--overlay"></span>${labels[overlay]}`)
-}
-keyParts.push(`<span class="key key--target">◆</span>true value`)
-key.text = keyParts.join("&emsp;")
 
 // Axis ranges follow the axis kind (prediction vs probability).
 const xr = fig_l.x_range
@@ -90,4 +91,8 @@ if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
     a.axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
   }
 }
-readout.text = "<em>Move the pointer over a plot to read the values at that prediction.</em>"
+// The readout described the old curves; ask for a new pointer position.
+const prompt = "<em>Move the pointer over a plot to read the values at that prediction.</em>"
+if (readout.text !== prompt) {
+  readout.text = prompt
+}

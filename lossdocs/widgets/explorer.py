@@ -41,15 +41,6 @@ VIEWS = {
     "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
     "classification": {"y": [-0.2, 5.0], "g": [-12.0, 12.0]},
 }
-def key_html(primary: str, overlay: str | None) -> str:
-    """The plot key for the opening state; explorer.js writes the same markup."""
-    parts = [f'<span class="key key--primary"></span>{primary}']
-    if overlay:
-        parts.append(f'<span class="key key--overlay"></span>{overlay}')
-    parts.append('<span class="key key--target">◆</span>true value')
-    return "&emsp;".join(parts)
-
-
 def view_for(ax: dict) -> dict:
     """Plot ranges for an axis: its domain with a little margin, so a true value at
     the very edge (a label of 0 or 1) stays visible."""
@@ -67,14 +58,25 @@ def js(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def themed() -> list[InlineStyleSheet]:
+def themed() -> InlineStyleSheet:
     """Stylesheet that makes a Bokeh control follow the page's colours."""
     swatches = (
         f".key--primary {{ border-color: {PRIMARY_COLOR}; }}\n"
         f".key--overlay {{ border-color: {OVERLAY_COLOR}; }}\n"
-        f".key--target {{ color: {TARGET_COLOR}; }}\n"
     )
-    return [InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8") + swatches)]
+    return InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8") + swatches)
+
+
+def keyed(color: str, style: str) -> InlineStyleSheet:
+    """The controls double as the plot's key: a select's left edge is drawn in
+    its curve's colour and line style, the true-value slider's title carries the
+    target's diamond. (A canvas legend, or a key Div, changes size with its text
+    and costs a relayout on every change.)"""
+    if style == "diamond":
+        css = f'.bk-slider-title::before {{ content: "◆ "; color: {color}; }}'
+    else:
+        css = f"select.bk-input {{ border-left: 6px {style} {color}; }}"
+    return InlineStyleSheet(css=css)
 
 
 def _param_key(loss_name: str, param_name: str) -> str:
@@ -160,21 +162,18 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     zero = Span(location=0, dimension="width", line_color="#888888", line_width=1)
     fig_g.add_layout(zero)
 
-    # The key is an HTML line of fixed height above the plots, not a canvas
-    # legend: a legend resizes with its labels, and that costs a relayout frame.
-    key = Div(text=key_html(label[primary], label.get(overlay) if overlay in state["curves"] else None),
-              name="key", sizing_mode="stretch_width", height=24, stylesheets=theme)
 
-    sel_p = Select(title="Primary loss", value=primary, name="primary_select",
+    sel_p = Select(title="Primary loss (solid line)", value=primary, name="primary_select",
                    options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width",
-                   stylesheets=theme)
+                   stylesheets=[theme, keyed(PRIMARY_COLOR, "solid")])
     overlay_names = [n for n in ax["losses"] if n != primary]
-    sel_o = Select(title="Overlay (compare with)", value=overlay if overlay in state["curves"] else "none",
+    sel_o = Select(title="Overlay to compare (dashed line)", value=overlay if overlay in state["curves"] else "none",
                    name="overlay_select", options=[("none", "None")] + [(n, label[n]) for n in overlay_names],
-                   sizing_mode="stretch_width", stylesheets=theme)
+                   sizing_mode="stretch_width", stylesheets=[theme, keyed(OVERLAY_COLOR, "dashed")])
     t0, t1 = ax["targets"][0], ax["targets"][-1]
     sl_t = Slider(title="True value y", start=t0, end=t1, step=ax["targets"][1] - t0, value=target,
-                  name="target_slider", sizing_mode="stretch_width", stylesheets=theme)
+                  name="target_slider", sizing_mode="stretch_width",
+                  stylesheets=[theme, keyed(TARGET_COLOR, "diamond")])
 
     param_sliders = {}
     for name, loss in losses.REGISTRY.items():
@@ -183,16 +182,16 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
             param_sliders[_param_key(name, p.name)] = Slider(
                 title=f"{p.label} (used by {loss.label})", start=p.choices[0], end=p.choices[-1],
                 step=p.choices[1] - p.choices[0], value=p.default, disabled=not shown,
-                name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=theme)
+                name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=[theme])
 
     readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
-                  name="readout", sizing_mode="stretch_width", height=66, stylesheets=theme)
+                  name="readout", sizing_mode="stretch_width", height=66, stylesheets=[theme])
 
     views = {key: view_for(a) for key, a in atlas["axes"].items()}
     update = CustomJS(
         args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
                   sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
-                  renderers_o=[r_o, rg_o], key=key, fig_l=fig_l, fig_g=fig_g,
+                  renderers_o=[r_o, rg_o], fig_l=fig_l, fig_g=fig_g,
                   xaxes=[fig_l.xaxis[0], fig_g.xaxis[0]], readout=readout),
         code=js("explorer.js"),
     )
@@ -215,7 +214,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         column(sl_t, *param_sliders.values(), sizing_mode="stretch_width"),
         sizing_mode="stretch_width",
     )
-    return column(controls, key, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
+    return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
 
 
 def fallback(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY) -> tuple[str, str]:
