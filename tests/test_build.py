@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_mkdocs
 
 pytestmark = pytest.mark.build

@@ -374,7 +374,7 @@ def test_registry_order_and_names():
     assert losses.names("classification") == ["bce"]
     with pytest.raises(ValueError, match="regression"):
         losses.names("ranking")
-    assert [n for n, l in losses.REGISTRY.items() if l.robust] == ["mae", "huber", "log_cosh"]
+    assert [n for n, loss in losses.REGISTRY.items() if loss.robust] == ["mae", "huber", "log_cosh"]
 
 
 def test_huber_delta_metadata():

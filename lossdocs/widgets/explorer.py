@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from bokeh.events import MouseMove
 from bokeh.layouts import column, row
 from bokeh.models import (
     ColumnDataSource,
@@ -17,13 +18,11 @@ from bokeh.models import (
     InlineStyleSheet,
     PanTool,
     ResetTool,
-    Scatter,
     Select,
     Slider,
     Span,
     WheelZoomTool,
 )
-from bokeh.events import MouseMove
 from bokeh.plotting import figure
 
 from lossdocs import curves, losses, svg
@@ -36,11 +35,15 @@ TARGET_COLOR = "#009E73"    # Okabe-Ito bluish green
 
 # What part of each axis to show: x is the prediction range, y the loss and g
 # the gradient range. Curves may leave the view (MSE does, on purpose); the
-# reader can zoom out with the wheel.
+# reader can zoom out with the wheel. The ranges are chosen so that tick labels
+# are equally wide on both axes (-4..4 and -8..8 on the gradient plot): then
+# switching between them does not change the plot's layout, which saves a frame.
 VIEWS = {
     "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
-    "classification": {"y": [-0.2, 5.0], "g": [-12.0, 12.0]},
+    "classification": {"y": [-0.2, 5.0], "g": [-9.5, 9.5]},
 }
+
+
 def view_for(ax: dict) -> dict:
     """Plot ranges for an axis: its domain with a little margin, so a true value at
     the very edge (a label of 0 or 1) stays visible."""
@@ -147,13 +150,13 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         fig.toolbar.logo = None
 
     label = {n: atlas["losses"][n]["label"] for n in atlas["losses"]}
-    r_p = fig_l.line("x", "y", source=src_p, line_width=3, color=PRIMARY_COLOR)
+    fig_l.line("x", "y", source=src_p, line_width=3, color=PRIMARY_COLOR)
     r_o = fig_l.line("x", "y", source=src_o, line_width=2.5, color=OVERLAY_COLOR,
                      line_dash="dashed", visible=overlay in state["curves"])
-    rg_p = fig_g.line("x", "g", source=src_p, line_width=3, color=PRIMARY_COLOR)
+    fig_g.line("x", "g", source=src_p, line_width=3, color=PRIMARY_COLOR)
     rg_o = fig_g.line("x", "g", source=src_o, line_width=2.5, color=OVERLAY_COLOR,
                       line_dash="dashed", visible=overlay in state["curves"])
-    r_t = fig_l.scatter("x", "y", source=src_t, marker="diamond", size=16, color=TARGET_COLOR,
+    fig_l.scatter("x", "y", source=src_t, marker="diamond", size=16, color=TARGET_COLOR,
                         line_color="white", line_width=1.5)
     spans = [Span(location=target, dimension="height", line_color=TARGET_COLOR,
                   line_dash="dotted", line_width=2) for _ in range(2)]
