@@ -7,7 +7,10 @@ frame and text, so the figure follows the page's light or dark scheme.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import struct
+import zlib
 from dataclasses import dataclass, field
 from html import escape
 
@@ -21,6 +24,8 @@ class Series:
     label: str
     color: str
     dashed: bool = False
+    points: bool = False    # markers instead of a line
+    width: float = 2.5
 
 
 @dataclass
@@ -32,8 +37,36 @@ class Chart:
     ylim: tuple[float, float]
     series: list[Series] = field(default_factory=list)
     vlines: list[tuple[float, str, str]] = field(default_factory=list)  # (x, color, label)
+    segments: list[tuple[float, float, float, float, str]] = field(default_factory=list)
+    image: str | None = None  # a data: URI stretched over the plot area, under everything
     width: int = 640
     height: int = 300
+
+
+def png_data_uri(rgb: np.ndarray) -> str:
+    """A ``data:image/png`` URI for an (H, W, 3) uint8 array, first row at the top."""
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[i].astype(np.uint8).tobytes() for i in range(h))
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _runs(x: np.ndarray, y: np.ndarray):
+    """Pieces of a polyline between NaN breaks."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    start = None
+    for i, good in enumerate(np.append(ok, False)):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            if i - start > 1:
+                yield x[start:i], y[start:i]
+            start = None
 
 
 def _ticks(lo: float, hi: float, count: int = 6) -> np.ndarray:
@@ -85,20 +118,32 @@ def render(chart: Chart, desc: str = "") -> str:
     clip = "clip-" + hashlib.sha1(f"{chart.title}|{chart.xlabel}|{desc}".encode()).hexdigest()[:10]
     out.append(f'<clipPath id="{clip}"><rect x="{left}" y="{top}" width="{pw}" height="{ph}"/></clipPath>')
     out.append(f'<g clip-path="url(#{clip})" fill="none">')
+    if chart.image:
+        out.append(f'<image href="{chart.image}" x="{left}" y="{top}" width="{pw}" height="{ph}" '
+                   'preserveAspectRatio="none"/>')
+    for xa, ya, xb, yb, color in chart.segments:
+        out.append(f'<line x1="{sx(xa):.1f}" y1="{sy(ya):.1f}" x2="{sx(xb):.1f}" y2="{sy(yb):.1f}" '
+                   f'stroke="{color}" stroke-width="2"/>')
     for x, color, _ in chart.vlines:
         out.append(f'<line x1="{sx(x):.1f}" x2="{sx(x):.1f}" y1="{top}" y2="{top + ph}" '
                    f'stroke="{color}" stroke-width="2" stroke-dasharray="3 3"/>')
     for s in chart.series:
         # Clamp far outside the view so the path stays short and finite.
         ys = np.clip(np.asarray(s.y, float), y0 - (y1 - y0), y1 + (y1 - y0))
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(s.x), sy(ys)))
+        if s.points:
+            for a, b in zip(sx(s.x), sy(ys)):
+                out.append(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="{s.width}" fill="{s.color}" '
+                           'stroke="white" stroke-width="1"/>')
+            continue
         dash = ' stroke-dasharray="8 5"' if s.dashed else ""
-        out.append(f'<polyline points="{pts}" stroke="{s.color}" stroke-width="2.5"{dash}/>')
+        for xr, yr in _runs(np.asarray(s.x, float), ys):
+            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(xr), sy(yr)))
+            out.append(f'<polyline points="{pts}" stroke="{s.color}" stroke-width="{s.width}"{dash}/>')
     out.append("</g>")
     # Legend along the top.
     lx = left
     out.append('<g font-size="12">')
-    for label, color, dashed in [(s.label, s.color, s.dashed) for s in chart.series] + \
+    for label, color, dashed in [(s.label, s.color, s.dashed) for s in chart.series if s.label] + \
             [(lab, c, True) for _, c, lab in chart.vlines if lab]:
         dash = ' stroke-dasharray="4 3"' if dashed else ""
         out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="14" y2="14" stroke="{color}" stroke-width="3"{dash}/>')

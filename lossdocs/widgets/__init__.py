@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import explorer
+from lossdocs.widgets import explorer, landscape
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class Widget:
 
 WIDGETS: dict[str, Widget] = {
     "loss-explorer": Widget("loss-explorer", explorer.build, explorer.fallback),
+    "loss-landscape": Widget("loss-landscape", landscape.build, landscape.fallback),
 }
 
 

@@ -1,0 +1,112 @@
+// Landscape explorer: one callback for the controls (preset, loss, parameter),
+// a tap on the map (move the fit to that w, b) and pointer moves (readout).
+// Grids, contours, minima and loss tables all come from the Python engine
+// (lossdocs/widgets/landscape.py); the only computation here is the model's
+// forward pass tanh(w x + b) for the clicked or hovered point.
+// Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
+// src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, about,
+// readout, pointer.
+
+const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
+const presetName = sel_preset.value
+const preset = atlas.presets[presetName]
+const lossName = sel_loss.value
+const choice = atlas.choices.find((c) => c.name === lossName &&
+  Object.entries(c.params).every(([k, v]) => Number(params[lossName + "." + k].value) === v))
+const table = atlas.tables[choice.key]
+const nodes = atlas.nodes
+
+// The model's forward pass: the one computation the page is allowed.
+function forward(w, b, xs) {
+  return xs.map((x) => Math.tanh(w * x + b))
+}
+
+// The engine's loss at residual r: linear interpolation in the stored table.
+function lookup(r) {
+  let lo = 0
+  let hi = nodes.length - 1
+  if (r <= nodes[lo]) return table[lo]
+  if (r >= nodes[hi]) return table[hi]
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1
+    if (nodes[mid] <= r) lo = mid
+    else hi = mid
+  }
+  const t = (r - nodes[lo]) / (nodes[hi] - nodes[lo])
+  return table[lo] + t * (table[hi] - table[lo])
+}
+
+// Mean loss over the targets at (w, b); also returns the predictions.
+function lossAt(w, b) {
+  const yhat = forward(w, b, preset.x)
+  let sum = 0
+  for (let k = 0; k < yhat.length; k++) {
+    sum += lookup(yhat[k] - preset.y[k])
+  }
+  return {value: sum / yhat.length, yhat: yhat}
+}
+
+function show(v, digits) {
+  return Number.isFinite(v) ? v.toFixed(digits) : String(v)
+}
+
+function showFit(w, b, how) {
+  const {value, yhat} = lossAt(w, b)
+  src_now.data = {x: [w], y: [b]}
+  src_fit.data = {x: preset.curve_x, y: forward(w, b, preset.curve_x)}
+  src_res.data = {x0: preset.x, y0: preset.y, x1: preset.x, y1: yhat}
+  readout.text = `<strong>w = ${show(w, 3)}, b = ${show(b, 3)}</strong>: ` +
+    `${choice.label} L = ${value.toPrecision(4)} (${how})`
+}
+
+if (event === "mousemove") {
+  const w = cb_obj.x
+  const b = cb_obj.y
+  pointer.text = `Pointer at w = ${show(w, 3)}, b = ${show(b, 3)}: ${choice.label} L = ` +
+    `${lossAt(w, b).value.toPrecision(4)}`
+} else if (event === "tap") {
+  showFit(cb_obj.x, cb_obj.y, "clicked")
+} else {
+  // A control changed: show the grid for the new preset and loss.
+  for (const [key, select] of Object.entries(params)) {
+    select.disabled = key.split(".")[0] !== lossName
+  }
+  const grid = atlas.grids[presetName + "|" + choice.key]
+  const n = atlas.grid_size
+  const deltas = grid.codes
+  const codes = new Uint8Array(deltas.length)  // sums wrap mod 256, as encoded
+  for (let i = 0; i < n; i++) {
+    let acc = 0
+    for (let j = 0; j < n; j++) {
+      acc = (acc + deltas[i * n + j]) & 255
+      codes[i * n + j] = acc
+    }
+  }
+  const [w0, w1] = preset.w_range
+  const [b0, b1] = preset.b_range
+  src_img.data = {image: [new deltas.constructor(codes, [n, n])], x: [w0], y: [b0],
+                  dw: [w1 - w0], dh: [b1 - b0]}
+  bar_mapper.setv({low: grid.low, high: grid.high})
+  src_cont.data = {x: grid.contours.x, y: grid.contours.y}
+  src_lab.data = {x: grid.contours.lx, y: grid.contours.ly, text: grid.contours.lt}
+  src_marks.data = {x: [preset.start[0], grid.min[0]], y: [preset.start[1], grid.min[1]],
+                    marker: ["circle", "star"], color: src_marks.data.color}
+
+  let [w, b] = [src_now.data.x[0], src_now.data.y[0]]
+  let how = "kept"
+  if (cb_obj === sel_preset) {
+    // New targets: new windows, and the fit starts again from the preset's start.
+    const frame = (lo, hi) => ({start: lo, end: hi, reset_start: lo, reset_end: hi})
+    heat.x_range.setv(frame(w0, w1))
+    heat.y_range.setv(frame(b0, b1))
+    const lows = Math.min(-1.1, Math.min(...preset.y) - 0.2)
+    const highs = Math.max(1.1, Math.max(...preset.y) + 0.2)
+    fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
+    fit.y_range.setv(frame(lows, highs))
+    src_pts.data = {x: preset.x, y: preset.y}
+    about.text = preset.description;
+    [w, b] = preset.start
+    how = "start"
+  }
+  showFit(w, b, how)
+}

@@ -1,0 +1,350 @@
+"""The loss landscape: L(w, b) of one tanh neuron as a heatmap you can click.
+
+Data flow: losses -> landscape (grids) -> **widget builders** -> embedding -> hook.
+
+Every grid is computed by :mod:`lossdocs.landscape` at build time and shipped in a
+compact form (:func:`landscape_atlas`):
+
+* **Colours**: log10 L quantised to 8 bits between the grid's own minimum and
+  maximum, stored as differences along each row (mostly 0 and ±1, which the
+  page's gzip squeezes to a few KB). The browser adds them back up: decoding,
+  not computing. The colour bar shows the real L for the grid on screen.
+* **Contours**: paths from contourpy at log-spaced levels, thinned, float32.
+* **The number in the readout** is not read off the colours. For the clicked or
+  hovered (w, b) the page runs the model's forward pass, tanh(w x + b), for the
+  few target points (the one computation a browser may do) and looks each
+  residual's loss up in a table the engine computed over residuals (geometric
+  spacing, linear interpolation: about 4 significant digits, checked by a test),
+  then averages. So the readout is the engine's loss at exactly that point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import contourpy
+import numpy as np
+from bokeh.events import MouseMove, Tap
+from bokeh.layouts import column, row
+from bokeh.models import (
+    ColorBar,
+    ColumnDataSource,
+    CustomJS,
+    Div,
+    InlineStyleSheet,
+    LinearColorMapper,
+    LogColorMapper,
+    LogTicker,
+    Select,
+)
+from bokeh.palettes import Viridis256
+from bokeh.plotting import figure
+
+from lossdocs import landscape, losses, svg
+
+HERE = Path(__file__).parent
+GRID = 161                 # cells per axis shipped to the page
+LEVELS = 255               # 8-bit colour codes
+FLOOR_DECADES = 8.0        # colour scale spans at most this many decades below the max
+NODES_MIN, NODES_MAX, NODES_RATIO = 1e-6, 6.0, 1.03
+FIT_POINTS = 121           # samples of the fitted curve
+DEFAULT_PRESET = "two_points"
+DEFAULT_CHOICE = 0         # MSE
+MARKER = "#ff4f9a"         # the current (w, b): magenta reads on viridis
+START_COLOR = "#ffffff"
+MIN_COLOR = "#ffd400"
+TARGET_COLOR = "#444444"
+FIT_COLOR = "#0072B2"
+RESIDUAL_COLOR = "#D55E00"
+
+
+def js(name: str) -> str:
+    return (HERE / name).read_text(encoding="utf-8")
+
+
+def choice_key(name: str, params: dict) -> str:
+    return name + "".join(f"|{k}={v:g}" for k, v in sorted(params.items()))
+
+
+def encode_grid(grid: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(row-differenced 8-bit codes, lo, hi) for log10 of ``grid``."""
+    top = np.log10(grid.max())
+    floor = max(float(grid[grid > 0].min()) if np.any(grid > 0) else 0.0, 10 ** (top - FLOOR_DECADES))
+    lg = np.log10(np.maximum(grid, floor))
+    lo, hi = float(lg.min()), float(lg.max())
+    codes = np.rint(LEVELS * (lg - lo) / max(hi - lo, 1e-12)).astype(np.int16)
+    deltas = np.diff(codes, axis=1, prepend=0).astype(np.uint8)  # mod 256
+    return deltas, lo, hi
+
+
+def decode_grid(deltas: np.ndarray) -> np.ndarray:
+    """Python mirror of the browser's decoding (cumulative sum along rows, mod 256)."""
+    return np.cumsum(deltas.astype(np.int64), axis=1).astype(np.uint8)
+
+
+def simplify(line: np.ndarray, tol: float) -> np.ndarray:
+    """Ramer–Douglas–Peucker: drop points closer than ``tol`` to the simplified path."""
+    keep = np.zeros(len(line), bool)
+    keep[[0, -1]] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        i, j = stack.pop()
+        if j <= i + 1:
+            continue
+        a, d = line[i], line[j] - line[i]
+        seg = line[i + 1:j] - a
+        norm = np.hypot(*d)
+        dist = np.abs(seg[:, 0] * d[1] - seg[:, 1] * d[0]) / norm if norm > 0 else np.hypot(seg[:, 0], seg[:, 1])
+        k = int(np.argmax(dist))
+        if dist[k] > tol:
+            keep[i + 1 + k] = True
+            stack += [(i, i + 1 + k), (i + 1 + k, j)]
+    return line[keep]
+
+
+def contour_paths(grid: np.ndarray, w: np.ndarray, b: np.ndarray, levels: list[float]) -> dict:
+    """Contour lines as NaN-separated float32 x/y, and one label position per level.
+
+    Lines are simplified to within a quarter of a grid cell (in cell units, so
+    w and b count alike), which is below what the eye can see on the heatmap.
+    """
+    gen = contourpy.contour_generator(x=np.arange(len(w)), y=np.arange(len(b)),
+                                      z=np.log10(np.maximum(grid, 1e-300)))
+    to_wb = np.array([w[1] - w[0], b[1] - b[0]]), np.array([w[0], b[0]])
+    xs, ys, lx, ly, lt = [], [], [], [], []
+    placed = [np.array([0.0, 0.0]) + np.unravel_index(np.argmin(grid), grid.shape)[::-1]]  # the minimum
+    margin = 0.06 * len(w)
+    for level in levels:
+        lines = [ln for ln in gen.lines(np.log10(level)) if len(ln) > 2]
+        if not lines:
+            continue
+        for ln in lines:
+            thin = simplify(ln, 0.25) * to_wb[0] + to_wb[1]
+            xs.extend(thin[:, 0].tolist() + [np.nan])
+            ys.extend(thin[:, 1].tolist() + [np.nan])
+        # Label each level where it is farthest from the other labels and the
+        # minimum, away from the edges, so labels do not pile up in the basin;
+        # a ring too small to hold a label is left unlabelled.
+        pts = np.vstack(lines)
+        if np.ptp(pts, axis=0).max() < 8:
+            continue
+        inside = np.all((pts > margin) & (pts < len(w) - 1 - margin), axis=1)
+        pts = pts[inside] if inside.any() else pts
+        gaps = np.min([np.hypot(*(pts - p).T) for p in placed], axis=0)
+        best = pts[int(np.argmax(gaps))]
+        placed.append(best)
+        lx.append(float(best[0] * to_wb[0][0] + to_wb[1][0]))
+        ly.append(float(best[1] * to_wb[0][1] + to_wb[1][1]))
+        lt.append(f"{level:g}")
+    return {"x": np.asarray(xs, np.float32), "y": np.asarray(ys, np.float32),
+            "lx": lx, "ly": ly, "lt": lt}
+
+
+def residual_nodes() -> np.ndarray:
+    """Residuals at which loss tables are stored: 0 and ± a geometric ladder."""
+    n = int(np.ceil(np.log(NODES_MAX / NODES_MIN) / np.log(NODES_RATIO))) + 1
+    up = NODES_MIN * NODES_RATIO ** np.arange(n)
+    return np.concatenate([-up[::-1], [0.0], up])
+
+
+def loss_table(name: str, params: dict, nodes: np.ndarray) -> np.ndarray:
+    """Loss over residuals (target 0), after checking the loss depends on them alone."""
+    loss = losses.get(name)
+    table = loss.value(nodes, 0.0, **params)
+    probe = np.linspace(-1.5, 1.5, 7)
+    if not np.allclose(loss.value(probe + 0.75, 0.75, **params), loss.value(probe, 0.0, **params)):
+        raise ValueError(f"landscape readout needs a loss of pred - target alone; {name} is not")
+    return table
+
+
+def landscape_atlas() -> dict:
+    """Every grid, contour set, minimum and loss table the landscape widget can show."""
+    nodes = residual_nodes()
+    choices = [{"key": choice_key(n, p), "name": n, "params": p, "label": landscape.choice_label(n, p)}
+               for n, p in landscape.LOSS_CHOICES]
+    presets, grids = {}, {}
+    for pname, preset in landscape.PRESETS.items():
+        w, b = landscape.axes(preset, GRID)
+        pad = 0.15 * (preset.x.max() - preset.x.min())
+        presets[pname] = {
+            "label": preset.label, "description": preset.description,
+            "x": preset.x.tolist(), "y": preset.y.tolist(),
+            "w_range": list(preset.w_range), "b_range": list(preset.b_range),
+            "start": list(preset.start),
+            "curve_x": np.linspace(preset.x.min() - pad, preset.x.max() + pad, FIT_POINTS).tolist(),
+        }
+        for c in choices:
+            grid = landscape.loss_grid(c["name"], preset.x, preset.y, w, b, **c["params"])
+            deltas, lo, hi = encode_grid(grid)
+            levels = landscape.contour_levels(grid)
+            wm, bm, lm = landscape.minimum(c["name"], preset, **c["params"])
+            grids[f"{pname}|{c['key']}"] = {
+                "codes": deltas, "low": 10 ** lo, "high": 10 ** hi, "levels": levels,
+                "min": [float(wm), float(bm), float(lm)],
+                "contours": contour_paths(grid, w, b, levels),
+            }
+    tables = {c["key"]: loss_table(c["name"], c["params"], nodes).astype(np.float32) for c in choices}
+    return {"presets": presets, "choices": choices, "grids": grids,
+            "nodes": nodes.astype(np.float32), "tables": tables, "grid_size": GRID}
+
+
+def readout_html(preset_name: str, choice: dict, w: float, b: float) -> str:
+    """The fit panel's readout for the opening state; landscape.js writes the same line."""
+    preset = landscape.PRESETS[preset_name]
+    value = landscape.loss_at(choice["name"], preset.x, preset.y, w, b, **choice["params"])
+    return f"<strong>w = {w:.3f}, b = {b:.3f}</strong>: {choice['label']} L = {value:.4g} (start)"
+
+
+def _loss_controls(choices: list[dict], theme) -> tuple[Select, dict[str, Select]]:
+    """One select for the loss, and one per loss parameter over the values offered."""
+    names = list(dict.fromkeys(c["name"] for c in choices))
+    sel_loss = Select(title="Loss", value=choices[DEFAULT_CHOICE]["name"], name="loss_select",
+                      options=[(n, losses.get(n).label) for n in names], stylesheets=[theme],
+                      sizing_mode="stretch_width")
+    param_selects = {}
+    for n in names:
+        loss = losses.get(n)
+        for p in loss.params:
+            values = sorted({c["params"][p.name] for c in choices if c["name"] == n})
+            param_selects[f"{n}.{p.name}"] = Select(
+                title=f"{p.label} (used by {loss.label})", value=f"{values[len(values) // 2]:g}",
+                options=[f"{v:g}" for v in values], name=f"param_{n}_{p.name}",
+                disabled=n != sel_loss.value, stylesheets=[theme], sizing_mode="stretch_width")
+    return sel_loss, param_selects
+
+
+def build(preset_name: str = DEFAULT_PRESET):
+    """Build the landscape explorer.
+
+    What the reader learns: shrink a network to one tanh neuron and its loss
+    becomes a surface over two numbers, w and b, that can be seen whole. Dark
+    basins are good fits; clicking anywhere shows the fit those parameters make,
+    residuals and all, so a place on the map and a curve through the data become
+    the same thing. Switching the loss reshapes the surface (MSE's smooth bowl,
+    MAE's creases, Huber in between) and, with outliers, moves the minimum;
+    a target the neuron cannot fit shows a floor that never reaches zero; the
+    sloped line shows a long flat valley where descent would crawl.
+    """
+    atlas = landscape_atlas()
+    preset = atlas["presets"][preset_name]
+    choice = atlas["choices"][DEFAULT_CHOICE]
+    entry = atlas["grids"][f"{preset_name}|{choice['key']}"]
+    theme = InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))
+    (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
+
+    heat = figure(height=420, sizing_mode="stretch_width", x_range=(w0, w1), y_range=(b0, b1),
+                  tools="tap,pan,wheel_zoom,reset", toolbar_location="right", name="heatmap",
+                  x_axis_label="w (weight)", y_axis_label="b (bias)",
+                  background_fill_color=None, border_fill_color=None, match_aspect=False)
+    heat.toolbar.logo = None
+    src_img = ColumnDataSource(
+        {"image": [decode_grid(entry["codes"])], "x": [w0], "y": [b0], "dw": [w1 - w0], "dh": [b1 - b0]},
+        name="heat_image")
+    heat.image("image", x="x", y="y", dw="dw", dh="dh", source=src_img,
+               color_mapper=LinearColorMapper(palette=Viridis256, low=0, high=LEVELS))
+    bar_mapper = LogColorMapper(palette=Viridis256, low=entry["low"], high=entry["high"])
+    heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
+                             background_fill_color=None, name="colour_bar"), "right")
+    cont = entry["contours"]
+    src_cont = ColumnDataSource({"x": cont["x"], "y": cont["y"]}, name="contours")
+    src_lab = ColumnDataSource({"x": cont["lx"], "y": cont["ly"], "text": cont["lt"]}, name="contour_labels")
+    heat.line("x", "y", source=src_cont, color="white", alpha=0.65, line_width=1.2)
+    heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size="11px",
+              text_align="center", text_baseline="middle", background_fill_color="#222222",
+              background_fill_alpha=0.55)
+    src_marks = ColumnDataSource({"x": [preset["start"][0], entry["min"][0]],
+                                  "y": [preset["start"][1], entry["min"][1]],
+                                  "marker": ["circle", "star"], "color": [START_COLOR, MIN_COLOR]},
+                                 name="marks")
+    heat.scatter("x", "y", source=src_marks, marker="marker", fill_color="color", size=16,
+                 line_color="black", line_width=1.5)
+    src_now = ColumnDataSource({"x": [preset["start"][0]], "y": [preset["start"][1]]}, name="current")
+    heat.scatter("x", "y", source=src_now, marker="x", size=18, line_width=3, color=MARKER)
+
+    # Fit panel: the curve of the current (w, b), the targets, the residuals.
+    xs, ys = np.asarray(preset["x"]), np.asarray(preset["y"])
+    cx = np.asarray(preset["curve_x"])
+    ws, bs = preset["start"]
+    fit = figure(height=420, sizing_mode="stretch_width", tools="pan,wheel_zoom,reset", name="fit_plot",
+                 x_axis_label="x (input)", y_axis_label="y",
+                 y_range=(min(-1.1, ys.min() - 0.2), max(1.1, ys.max() + 0.2)),
+                 x_range=(cx[0], cx[-1]), background_fill_color=None, border_fill_color=None)
+    fit.toolbar.logo = None
+    src_fit = ColumnDataSource({"x": cx, "y": np.tanh(ws * cx + bs)}, name="fit_curve")
+    src_pts = ColumnDataSource({"x": xs, "y": ys}, name="targets")
+    src_res = ColumnDataSource({"x0": xs, "y0": ys, "x1": xs, "y1": np.tanh(ws * xs + bs)}, name="residuals")
+    fit.segment("x0", "y0", "x1", "y1", source=src_res, color=RESIDUAL_COLOR, line_width=2)
+    fit.line("x", "y", source=src_fit, color=FIT_COLOR, line_width=3)
+    fit.scatter("x", "y", source=src_pts, size=9, color=TARGET_COLOR, line_color="white")
+    for f in (heat, fit):
+        f.outline_line_color = None
+
+    sel_preset = Select(title="Target points", value=preset_name, name="preset_select",
+                        options=[(k, p["label"]) for k, p in atlas["presets"].items()],
+                        stylesheets=[theme], sizing_mode="stretch_width")
+    sel_loss, param_selects = _loss_controls(atlas["choices"], theme)
+    about = Div(text=preset["description"], name="preset_description", stylesheets=[theme],
+                sizing_mode="stretch_width", height=40)
+    readout = Div(text=readout_html(preset_name, choice, *preset["start"]), name="landscape_readout", stylesheets=[theme], sizing_mode="stretch_width",
+                  height=48)
+    pointer = Div(text="<em>Hover the map to read w, b and L; click to move the fit there.</em>",
+                  name="pointer_readout", stylesheets=[theme], sizing_mode="stretch_width", height=24)
+
+    cb = CustomJS(args=dict(
+        atlas=atlas, sel_preset=sel_preset, sel_loss=sel_loss, params=param_selects,
+        src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
+        src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
+        about=about, readout=readout, pointer=pointer), code=js("landscape.js"))
+    for widget in (sel_preset, sel_loss, *param_selects.values()):
+        widget.js_on_change("value", cb)
+    heat.js_on_event(Tap, cb)
+    heat.js_on_event(MouseMove, cb)
+
+    controls = row(sel_preset, sel_loss, *param_selects.values(), sizing_mode="stretch_width")
+    return column(controls, about, row(heat, fit, sizing_mode="stretch_width"), readout, pointer,
+                  sizing_mode="stretch_width", name="landscape")
+
+
+def fallback(preset_name: str = DEFAULT_PRESET) -> tuple[str, str]:
+    """Static landscape and fit of the opening state, and a description (no-JS readers)."""
+    preset = landscape.PRESETS[preset_name]
+    name, params = landscape.LOSS_CHOICES[DEFAULT_CHOICE]
+    label = landscape.choice_label(name, params)
+    w, b = landscape.axes(preset, 81)  # coarse: it is a picture, not the data
+    grid = landscape.loss_grid(name, preset.x, preset.y, w, b, **params)
+    codes = decode_grid(encode_grid(grid)[0])
+    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in Viridis256], np.uint8)
+    rgb = palette[codes][::-1]  # first PNG row is the top: the largest b
+    levels = landscape.contour_levels(grid)
+    cont = contour_paths(grid, w, b, levels)
+    wm, bm, lm = landscape.minimum(name, preset, **params)
+    (ws, bs), (w0, w1), (b0, b1) = preset.start, preset.w_range, preset.b_range
+    heat = svg.Chart(
+        title=f"{label} landscape for “{preset.label}”", xlabel="w (weight)", ylabel="b (bias)",
+        xlim=(w0, w1), ylim=(b0, b1), width=420, height=360, image=svg.png_data_uri(rgb),
+        series=[svg.Series(cont["x"], cont["y"], "contours", "#ffffff", width=1.2),
+                svg.Series(np.array([ws]), np.array([bs]), "start", START_COLOR, points=True, width=6),
+                svg.Series(np.array([wm]), np.array([bm]), "minimum", MIN_COLOR, points=True, width=6)],
+    )
+    cx = np.linspace(preset.x.min(), preset.x.max(), FIT_POINTS)
+    yhat = np.tanh(ws * preset.x + bs)
+    fit = svg.Chart(
+        title=f"Fit at the start (w = {ws:g}, b = {bs:g})", xlabel="x (input)", ylabel="y",
+        xlim=(float(cx[0]), float(cx[-1])),
+        ylim=(min(-1.1, preset.y.min() - 0.2), max(1.1, preset.y.max() + 0.2)), width=420, height=360,
+        series=[svg.Series(cx, np.tanh(ws * cx + bs), "tanh(w x + b)", FIT_COLOR),
+                svg.Series(preset.x, preset.y, "targets", TARGET_COLOR, points=True, width=4)],
+        segments=[(x, y, x, p, RESIDUAL_COLOR) for x, y, p in zip(preset.x, preset.y, yhat)],
+    )
+    start_loss = landscape.loss_at(name, preset.x, preset.y, ws, bs, **params)
+    text = (
+        f"The landscape opens on “{preset.label}” with {label}. Dark colours are low loss; the "
+        f"contour lines are drawn at L = {', '.join(f'{v:g}' for v in levels)}. The white dot is the "
+        f"start, w = {ws:g} and b = {bs:g}, where L = {start_loss:.3g}; the yellow star is the minimum, "
+        f"w = {wm:.3f} and b = {bm:.3f}, where L = {lm:.2g}. On the right, the fit at the start misses "
+        "the targets, and the orange segments are its residuals. With JavaScript on, you can click "
+        "anywhere on the map to move the fit there, and switch targets and losses."
+    )
+    desc = text
+    return (f'<span class="lossdocs-fallback__pair">{svg.render(heat, desc)}{svg.render(fit, desc)}</span>',
+            text)
