@@ -4,8 +4,8 @@
 // (lossdocs/widgets/landscape.py); the only computation here is the model's
 // forward pass tanh(w x + b) for the clicked or hovered point.
 // Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
-// src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, about,
-// readout, pointer.
+// src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
+// two readouts, which are plot titles: readout (fit panel), pointer (map).
 
 const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
 const presetName = sel_preset.value
@@ -55,7 +55,7 @@ function showFit(w, b, how) {
   src_now.data = {x: [w], y: [b]}
   src_fit.data = {x: preset.curve_x, y: forward(w, b, preset.curve_x)}
   src_res.data = {x0: preset.x, y0: preset.y, x1: preset.x, y1: yhat}
-  readout.text = `<strong>w = ${show(w, 3)}, b = ${show(b, 3)}</strong>: ` +
+  readout.text = `w = ${show(w, 3)}, b = ${show(b, 3)}: ` +
     `${choice.label} L = ${value.toPrecision(4)} (${how})`
 }
 
@@ -92,7 +92,8 @@ if (event === "mousemove") {
   src_marks.data = {x: [preset.start[0], grid.min[0]], y: [preset.start[1], grid.min[1]],
                     marker: ["circle", "star"], color: src_marks.data.color}
 
-  let [w, b] = [src_now.data.x[0], src_now.data.y[0]]
+  let w = src_now.data.x[0]
+  let b = src_now.data.y[0]
   let how = "kept"
   if (cb_obj === sel_preset) {
     // New targets: new windows, and the fit starts again from the preset's start.
@@ -104,8 +105,8 @@ if (event === "mousemove") {
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
     fit.y_range.setv(frame(lows, highs))
     src_pts.data = {x: preset.x, y: preset.y}
-    about.text = preset.description;
-    [w, b] = preset.start
+    w = preset.start[0]
+    b = preset.start[1]
     how = "start"
   }
   showFit(w, b, how)

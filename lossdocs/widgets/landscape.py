@@ -30,7 +30,6 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     CustomJS,
-    Div,
     InlineStyleSheet,
     LinearColorMapper,
     LogColorMapper,
@@ -188,11 +187,17 @@ def landscape_atlas() -> dict:
             "nodes": nodes.astype(np.float32), "tables": tables, "grid_size": GRID}
 
 
-def readout_html(preset_name: str, choice: dict, w: float, b: float) -> str:
-    """The fit panel's readout for the opening state; landscape.js writes the same line."""
+def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
+    """The fit panel's title for the opening state; landscape.js writes the same line."""
     preset = landscape.PRESETS[preset_name]
     value = landscape.loss_at(choice["name"], preset.x, preset.y, w, b, **choice["params"])
-    return f"<strong>w = {w:.3f}, b = {b:.3f}</strong>: {choice['label']} L = {value:.4g} (start)"
+    return f"w = {w:.3f}, b = {b:.3f}: {choice['label']} L = {value:.4g} (start)"
+
+
+# The readouts are plot titles, drawn on the canvas: a title keeps its size when
+# its text changes, whereas changing a Div's text makes Bokeh lay the whole
+# widget out again (about 12 ms a time here).
+POINTER_PROMPT = "Hover to read w, b and L here; click to move the fit"
 
 
 def _loss_controls(choices: list[dict], theme) -> tuple[Select, dict[str, Select]]:
@@ -233,6 +238,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
 
     heat = figure(height=420, sizing_mode="stretch_width", x_range=(w0, w1), y_range=(b0, b1),
+                  title=POINTER_PROMPT,
                   tools="tap,pan,wheel_zoom,reset", toolbar_location="right", name="heatmap",
                   x_axis_label="w (weight)", y_axis_label="b (bias)",
                   background_fill_color=None, border_fill_color=None, match_aspect=False)
@@ -266,6 +272,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     cx = np.asarray(preset["curve_x"])
     ws, bs = preset["start"]
     fit = figure(height=420, sizing_mode="stretch_width", tools="pan,wheel_zoom,reset", name="fit_plot",
+                 title=readout_text(preset_name, choice, ws, bs),
                  x_axis_label="x (input)", y_axis_label="y",
                  y_range=(min(-1.1, ys.min() - 0.2), max(1.1, ys.max() + 0.2)),
                  x_range=(cx[0], cx[-1]), background_fill_color=None, border_fill_color=None)
@@ -276,32 +283,27 @@ def build(preset_name: str = DEFAULT_PRESET):
     fit.segment("x0", "y0", "x1", "y1", source=src_res, color=RESIDUAL_COLOR, line_width=2)
     fit.line("x", "y", source=src_fit, color=FIT_COLOR, line_width=3)
     fit.scatter("x", "y", source=src_pts, size=9, color=TARGET_COLOR, line_color="white")
-    for f in (heat, fit):
+    for f, title in ((heat, "pointer_readout"), (fit, "landscape_readout")):
         f.outline_line_color = None
+        f.title.name = title
+        f.title.text_font_style = "normal"
 
     sel_preset = Select(title="Target points", value=preset_name, name="preset_select",
                         options=[(k, p["label"]) for k, p in atlas["presets"].items()],
                         stylesheets=[theme], sizing_mode="stretch_width")
     sel_loss, param_selects = _loss_controls(atlas["choices"], theme)
-    about = Div(text=preset["description"], name="preset_description", stylesheets=[theme],
-                sizing_mode="stretch_width", height=40)
-    readout = Div(text=readout_html(preset_name, choice, *preset["start"]), name="landscape_readout", stylesheets=[theme], sizing_mode="stretch_width",
-                  height=48)
-    pointer = Div(text="<em>Hover the map to read w, b and L; click to move the fit there.</em>",
-                  name="pointer_readout", stylesheets=[theme], sizing_mode="stretch_width", height=24)
-
     cb = CustomJS(args=dict(
         atlas=atlas, sel_preset=sel_preset, sel_loss=sel_loss, params=param_selects,
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
-        about=about, readout=readout, pointer=pointer), code=js("landscape.js"))
+        readout=fit.title, pointer=heat.title), code=js("landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
     heat.js_on_event(Tap, cb)
     heat.js_on_event(MouseMove, cb)
 
     controls = row(sel_preset, sel_loss, *param_selects.values(), sizing_mode="stretch_width")
-    return column(controls, about, row(heat, fit, sizing_mode="stretch_width"), readout, pointer,
+    return column(controls, row(heat, fit, sizing_mode="stretch_width"),
                   sizing_mode="stretch_width", name="landscape")
 
 
