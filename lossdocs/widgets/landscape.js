@@ -5,7 +5,8 @@
 // forward pass tanh(w x + b) for the clicked or hovered point.
 // Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
 // src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
-// two readouts, which are plot titles: readout (fit panel), pointer (map).
+// two readouts, which are plot titles: readout (fit panel), pointer (map),
+// and prompt (the pointer readout's text before the pointer has moved).
 
 const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
 const presetName = sel_preset.value
@@ -68,6 +69,7 @@ if (event === "mousemove") {
   showFit(cb_obj.x, cb_obj.y, "clicked")
 } else {
   // A control changed: show the grid for the new preset and loss.
+  pointer.text = prompt  // its last value described the old surface
   for (const [key, select] of Object.entries(params)) {
     select.disabled = key.split(".")[0] !== lossName
   }

@@ -35,6 +35,7 @@ from bokeh.models import (
     LogColorMapper,
     LogTicker,
     Select,
+    TapTool,
 )
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
@@ -197,7 +198,7 @@ def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
 # The readouts are plot titles, drawn on the canvas: a title keeps its size when
 # its text changes, whereas changing a Div's text makes Bokeh lay the whole
 # widget out again (about 12 ms a time here).
-POINTER_PROMPT = "Hover to read w, b and L here; click to move the fit"
+POINTER_PROMPT = "Hover over the map to read w, b and L; click it to move the fit"
 
 
 def _loss_controls(choices: list[dict], theme) -> tuple[Select, dict[str, Select]]:
@@ -239,14 +240,14 @@ def build(preset_name: str = DEFAULT_PRESET):
 
     heat = figure(height=420, sizing_mode="stretch_width", x_range=(w0, w1), y_range=(b0, b1),
                   title=POINTER_PROMPT,
-                  tools="tap,pan,wheel_zoom,reset", toolbar_location="right", name="heatmap",
+                  tools="pan,wheel_zoom,reset", toolbar_location="right", name="heatmap",
                   x_axis_label="w (weight)", y_axis_label="b (bias)",
                   background_fill_color=None, border_fill_color=None, match_aspect=False)
     heat.toolbar.logo = None
     src_img = ColumnDataSource(
         {"image": [decode_grid(entry["codes"])], "x": [w0], "y": [b0], "dw": [w1 - w0], "dh": [b1 - b0]},
         name="heat_image")
-    heat.image("image", x="x", y="y", dw="dw", dh="dh", source=src_img,
+    r_img = heat.image("image", x="x", y="y", dw="dw", dh="dh", source=src_img,
                color_mapper=LinearColorMapper(palette=Viridis256, low=0, high=LEVELS))
     bar_mapper = LogColorMapper(palette=Viridis256, low=entry["low"], high=entry["high"])
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
@@ -257,7 +258,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     heat.line("x", "y", source=src_cont, color="white", alpha=0.65, line_width=1.2)
     heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size="11px",
               text_align="center", text_baseline="middle", background_fill_color="#222222",
-              background_fill_alpha=0.55)
+              background_fill_alpha=0.85)
     src_marks = ColumnDataSource({"x": [preset["start"][0], entry["min"][0]],
                                   "y": [preset["start"][1], entry["min"][1]],
                                   "marker": ["circle", "star"], "color": [START_COLOR, MIN_COLOR]},
@@ -296,9 +297,12 @@ def build(preset_name: str = DEFAULT_PRESET):
         atlas=atlas, sel_preset=sel_preset, sel_loss=sel_loss, params=param_selects,
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
-        readout=fit.title, pointer=heat.title), code=js("landscape.js"))
+        readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT), code=js("landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
+    # Taps only select the image (which draws the same either way), so the
+    # markers never fade as "unselected"; the callback does the rest.
+    heat.add_tools(TapTool(renderers=[r_img]))
     heat.js_on_event(Tap, cb)
     heat.js_on_event(MouseMove, cb)
 
