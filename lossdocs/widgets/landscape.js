@@ -15,6 +15,7 @@ const lossName = sel_loss.value
 const choice = atlas.choices.find((c) => c.name === lossName &&
   Object.entries(c.params).every(([k, v]) => Number(params[lossName + "." + k].value) === v))
 const table = atlas.tables[choice.key]
+const kinks = atlas.kinks[choice.key]
 const nodes = atlas.nodes
 
 // The model's forward pass: the one computation the page is allowed.
@@ -22,19 +23,31 @@ function forward(w, b, xs) {
   return xs.map((x) => Math.tanh(w * x + b))
 }
 
-// The engine's loss at residual r: linear interpolation in the stored table.
+// The engine's loss at residual r, read from its table: a quadratic through
+// three neighbouring nodes. Of the two stencils around r, one centred on a kink
+// (a node where the loss's slope or curvature jumps) is never used; otherwise the
+// one that bends less. Python mirror and its accuracy: interpolate() in landscape.py.
 function lookup(r) {
+  const n = nodes.length
+  if (r <= nodes[0]) return table[0]
+  if (r >= nodes[n - 1]) return table[n - 1]
   let lo = 0
-  let hi = nodes.length - 1
-  if (r <= nodes[lo]) return table[lo]
-  if (r >= nodes[hi]) return table[hi]
+  let hi = n - 1
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1
     if (nodes[mid] <= r) lo = mid
     else hi = mid
   }
-  const t = (r - nodes[lo]) / (nodes[hi] - nodes[lo])
-  return table[lo] + t * (table[hi] - table[lo])
+  const bend = (i) => ((table[i + 2] - table[i + 1]) / (nodes[i + 2] - nodes[i + 1]) -
+    (table[i + 1] - table[i]) / (nodes[i + 1] - nodes[i])) / (nodes[i + 2] - nodes[i])
+  let s
+  if (lo === 0 || kinks[lo]) s = lo
+  else if (hi === n - 1 || kinks[hi]) s = lo - 1
+  else s = bend(lo) * bend(lo) < bend(lo - 1) * bend(lo - 1) ? lo : lo - 1
+  const [x0, x1, x2] = [nodes[s], nodes[s + 1], nodes[s + 2]]
+  return table[s] * (r - x1) * (r - x2) / ((x0 - x1) * (x0 - x2)) +
+    table[s + 1] * (r - x0) * (r - x2) / ((x1 - x0) * (x1 - x2)) +
+    table[s + 2] * (r - x0) * (r - x1) / ((x2 - x0) * (x2 - x1))
 }
 
 // Mean loss over the targets at (w, b); also returns the predictions.

@@ -1,0 +1,427 @@
+"""Browser tests of the loss-landscape lesson: the built site in headless Chromium.
+
+What these prove:
+
+* the page loads from 127.0.0.1 and from ``file://`` with no console error, page
+  error, blocked or failed request, and the heatmap is really painted;
+* every Select of the document (found by walking it) swaps in the atlas grid that its
+  new value names: the image codes, colour bar, contours and minimum equal the
+  atlas's, and the heatmap's pixels change; a new preset also moves the map's window
+  and restarts the fit from the preset's start;
+* a real click on the map moves the current (w, b) there and redraws the fit panel
+  with tanh(w x + b); the readouts print the w, b under the pointer and the loss the
+  page's lookup gives, which equals ``landscape.loss_at``;
+* without JavaScript the static fallback (two SVGs, a PNG heatmap) is shown.
+
+Each test opens its own browser context; every wait is for a condition, bounded by a
+timeout that fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import time
+
+import numpy as np
+import pytest
+
+from lossdocs import landscape
+from lossdocs.browser import is_local, watch
+from lossdocs.widgets import landscape as widget
+
+pytestmark = pytest.mark.browser
+
+PAGE = "lessons/loss-landscape.html"
+ATLAS = widget.landscape_atlas()  # what the page ships, rebuilt here to compare against
+VIEWPORT = {"width": 1280, "height": 1100}
+TIMEOUT_MS = 10_000
+DOUBLE_TAP_MS = 300  # BokehJS UIGestures.doubletap_threshold
+
+JS_HELPERS = r"""
+const doc = () => Bokeh.documents[0]
+const model = (name) => {
+  const m = doc().get_model_by_name(name)
+  if (!m) throw new Error(`no Bokeh model named ${name}`)
+  return m
+}
+const viewOf = (name) => {
+  const stack = doc().roots().map((r) => Bokeh.index.get_by_id(r.id)).filter(Boolean)
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (v.model.name === name) return v
+    for (const c of v.child_views ?? []) stack.push(c)
+  }
+  throw new Error(`no view for the Bokeh model named ${name}`)
+}
+const drawn = () => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0 || !Bokeh.index) return false
+  const roots = doc().roots()
+  if (roots.length === 0 || !roots.every((r) => Bokeh.index.get_by_id(r.id)?.has_finished())) return false
+  return ["heatmap", "fit_plot"].every((n) => {
+    const c = viewOf(n).canvas_view.el.getBoundingClientRect()
+    return c.width > 0 && c.height > 0
+  })
+}
+const canvasBox = (name) => viewOf(name).canvas_view.el.getBoundingClientRect()
+const toPage = (name, x, y) => {
+  const v = viewOf(name), box = canvasBox(name)
+  return [box.left + v.frame.x_scale.compute(x), box.top + v.frame.y_scale.compute(y)]
+}
+const toData = (name, px, py) => {
+  const v = viewOf(name), box = canvasBox(name)
+  return [v.frame.x_scale.invert(px - box.left), v.frame.y_scale.invert(py - box.top)]
+}
+const checksum = (a) => {
+  let h = a.length
+  for (const v of a) h = (Math.imul(h, 31) + (Number.isNaN(v) ? 7 : Math.round(v * 1e6))) >>> 0
+  return h
+}
+const state = () => JSON.stringify({
+  image: checksum(model("heat_image").data.image[0]),
+  current: [model("current").data.x[0], model("current").data.y[0]],
+  fit: checksum(model("fit_curve").data.y), residuals: checksum(model("residuals").data.y1),
+  contours: checksum(model("contours").data.x),
+  readout: model("landscape_readout").text, pointer: model("pointer_readout").text,
+})
+"""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def js(page, body: str, arg=None):
+    return page.evaluate(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg)
+
+
+def wait_js(page, body: str, arg=None, what: str = "condition"):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg=arg, timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pytest.fail(f"timed out after {TIMEOUT_MS} ms waiting for: {what}")
+
+
+def open_page(browser, url: str, **context_options):
+    context = browser.new_context(viewport=VIEWPORT, **context_options)
+    page = context.new_page()
+    log = watch(page)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return context, page, log
+
+
+def wait_drawn(page) -> None:
+    wait_js(page, "return drawn()", what="the landscape widget to be drawn")
+
+
+def state(page) -> str:
+    return js(page, "return state()")
+
+
+def wait_state_change(page, before: str, what: str) -> None:
+    wait_js(page, "return state() !== arg", before, what=f"the widget's data to change after {what}")
+
+
+def element(page, name: str):
+    el = page.evaluate_handle(f"(arg) => {{ {JS_HELPERS}\nreturn viewOf(arg).el\n}}", name).as_element()
+    assert el is not None, f"model {name} has no DOM element"
+    return el
+
+
+def next_frames(page, n: int = 2) -> None:
+    page.evaluate("(n) => new Promise((done) => { const step = (k) => k === 0 ? done() :"
+                  " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
+
+
+def shot(el) -> bytes:
+    return el.screenshot(animations="disabled")
+
+
+def wait_new_picture(page, el, before: bytes, what: str, timeout: float = 5.0) -> bytes:
+    deadline = time.monotonic() + timeout
+    while True:
+        next_frames(page)
+        after = shot(el)
+        if after != before:
+            return after
+        if time.monotonic() > deadline:
+            pytest.fail(f"the picture did not change within {timeout} s after {what}")
+
+
+def colours(png: bytes) -> int:
+    from PIL import Image
+
+    return len(np.unique(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3), axis=0))
+
+
+def assert_clean(log) -> None:
+    assert log.problems() == []
+    assert [u for u in log.requests if not is_local(u)] == []
+
+
+def set_value(page, name: str, value) -> None:
+    js(page, "model(arg[0]).value = arg[1]", [name, value])
+
+
+def selection(page) -> tuple[str, str, dict]:
+    """(preset, loss choice key, choice) selected in the page's controls."""
+    vals = js(page, "return Object.fromEntries([...doc().all_models].filter((m) => m.type === 'Select')"
+                    ".map((m) => [m.name, m.value]))")
+    loss = vals["loss_select"]
+    for c in ATLAS["choices"]:
+        if c["name"] == loss and all(vals[f"param_{loss}_{k}"] == f"{v:g}" for k, v in c["params"].items()):
+            return vals["preset_select"], c["key"], c
+    raise AssertionError(f"the controls {vals} select no loss choice of the atlas")
+
+
+def page_loss(preset, choice_key: str, w: float, b: float) -> float:
+    """Mirror of landscape.js lossAt(): forward pass, table lookup, mean over targets."""
+    nodes, table, kinks = ATLAS["nodes"], ATLAS["tables"][choice_key], ATLAS["kinks"][choice_key]
+    residuals = np.tanh(w * preset.x + b) - preset.y
+    return float(np.mean([widget.interpolate(nodes, table, kinks, r) for r in residuals]))
+
+
+def is_4_digits_of(shown: str, value: float) -> bool:
+    """``shown`` (toPrecision(4) text) is ``value`` rounded to 4 significant digits."""
+    half_unit = 0.5 * 10 ** (math.floor(math.log10(abs(value))) - 3)
+    return abs(float(shown) - value) <= half_unit * (1 + 1e-9)
+
+
+READOUT = re.compile(r"w = (-?[\d.]+), b = (-?[\d.]+): (.+) L = ([-+\d.e]+) \((\w+)\)")
+POINTER = re.compile(r"Pointer at w = (-?[\d.]+), b = (-?[\d.]+): (.+) L = ([-+\d.e]+)")
+
+
+def check_loss_text(page, text: str, pattern, w: float, b: float) -> re.Match:
+    """The readout names (w, b) to 3 decimals, the selected loss, and the page's loss there
+    to 4 significant digits, which agrees with landscape.loss_at (loosely; the exact claim
+    is test_readouts_equal_loss_at_to_4_significant_digits)."""
+    m = pattern.search(text)
+    assert m, f"unexpected readout: {text!r}"
+    pname, ckey, choice = selection(page)
+    preset = landscape.PRESETS[pname]
+    assert abs(float(m[1]) - w) <= 5e-4 + 1e-9 and abs(float(m[2]) - b) <= 5e-4 + 1e-9, (text, w, b)
+    assert m[3] == choice["label"]
+    assert is_4_digits_of(m[4], page_loss(preset, ckey, w, b)), (text, page_loss(preset, ckey, w, b))
+    engine = landscape.loss_at(choice["name"], preset.x, preset.y, w, b, **choice["params"])
+    assert float(m[4]) == pytest.approx(engine, rel=1e-3), (text, engine)
+    return m
+
+
+def assert_shows_atlas_grid(page) -> None:
+    """Image codes, colour bar, contours, labels and minimum are the atlas grid's that
+    the controls select."""
+    pname, ckey, _ = selection(page)
+    g = ATLAS["grids"][f"{pname}|{ckey}"]
+    got = js(page, """
+      const img = model("heat_image").data.image[0]
+      const mapper = model("colour_bar").color_mapper
+      return {image: Array.from(img), shape: Array.from(img.shape ?? []), low: mapper.low, high: mapper.high,
+              cx: Array.from(model("contours").data.x, (v) => Number.isNaN(v) ? null : v),
+              lt: Array.from(model("contour_labels").data.text),
+              marks: [model("marks").data.x[1], model("marks").data.y[1]]}
+    """)
+    where = f"grid {pname}|{ckey}"
+    assert got["shape"] == [widget.GRID, widget.GRID], where
+    np.testing.assert_array_equal(np.reshape(got["image"], got["shape"]), widget.decode_grid(g["codes"]), where)
+    assert (got["low"], got["high"]) == pytest.approx((g["low"], g["high"]), rel=1e-12), where
+    cx = np.array([np.nan if v is None else v for v in got["cx"]])
+    np.testing.assert_array_equal(cx, g["contours"]["x"].astype(np.float64), where)
+    assert got["lt"] == g["contours"]["lt"], where
+    assert got["marks"] == pytest.approx(g["min"][:2], rel=1e-12), where
+
+
+def click_at(page, w: float, b: float) -> dict:
+    """Click the heatmap where (w, b) is drawn; return the new current marker and readout."""
+    # Bokeh reads a tap within 300 ms of the last one, anywhere, as a double tap: wait it out.
+    page.evaluate("() => window.__lastUp ?? document.addEventListener('pointerup', (e) => {"
+                  " window.__lastUp = e.timeStamp }, true)")
+    wait_js(page, "return performance.now() - (window.__lastUp ?? -Infinity) > arg", DOUBLE_TAP_MS + 50,
+            what="Bokeh's double-tap window to pass")
+    marker = "JSON.stringify([model('current').data.x[0], model('current').data.y[0]])"
+    before = js(page, f"return {marker}")
+    px, py = js(page, "return toPage('heatmap', arg[0], arg[1])", [w, b])
+    page.mouse.click(px, py)
+    wait_js(page, f"return {marker} !== arg", before, what=f"the marker to move after a click at w={w}, b={b}")
+    return js(page, "return {w: model('current').data.x[0], b: model('current').data.y[0],"
+                    " text: model('landscape_readout').text}")
+
+
+@pytest.fixture
+def lesson(browser, server):
+    """The landscape page from the local server, widget drawn: (page, log)."""
+    context, page, log = open_page(browser, server.url + PAGE)
+    wait_drawn(page)
+    element(page, "heatmap").scroll_into_view_if_needed()
+    yield page, log
+    context.close()
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_page_loads_clean_and_draws_the_heatmap(lesson):
+    page, log = lesson
+    canvases = page.locator(".lossdocs-widget canvas")
+    assert canvases.count() >= 2
+    for i in range(canvases.count()):
+        box = canvases.nth(i).bounding_box()
+        assert box and box["width"] > 0 and box["height"] > 0
+    assert colours(shot(element(page, "heatmap"))) > 100, "the heatmap looks blank"
+    assert_shows_atlas_grid(page)
+    assert_clean(log)
+    assert any("bokeh" in u for u in log.requests), "BokehJS was not loaded from the site"
+
+
+def test_every_select_swaps_the_grid(browser, server):
+    """Each Select (walked from the document) shows the atlas grid its value names and
+    repaints the heatmap; a parameter select is changed while its loss is selected."""
+    context, page, log = open_page(browser, server.url + PAGE)
+    try:
+        wait_drawn(page)
+        names = js(page, "return [...doc().all_models].filter((m) => m.type === 'Select').map((m) => m.name)")
+        assert {"preset_select", "loss_select", "param_huber_delta"} <= set(names)
+        for name in names:
+            page.reload()
+            wait_drawn(page)
+            heat = element(page, "heatmap")
+            heat.scroll_into_view_if_needed()
+            next_frames(page)
+            if name.startswith("param_"):
+                loss = next(n for n, _ in landscape.LOSS_CHOICES if name.startswith(f"param_{n}_"))
+                before, png = state(page), shot(heat)
+                set_value(page, "loss_select", loss)
+                wait_js(page, "return !model(arg).disabled", name, what=f"{name} to be enabled")
+                wait_state_change(page, before, f"choosing {loss}")
+                wait_new_picture(page, heat, png, f"choosing {loss}")
+            before, png = state(page), shot(heat)
+            old_current = js(page, "return [model('current').data.x[0], model('current').data.y[0]]")
+            value = js(page, "const m = model(arg); return m.options.map((o) => Array.isArray(o) ? o[0] : o)"
+                             ".find((v) => v !== m.value)", name)
+            assert value is not None, f"{name} offers no other value"
+            set_value(page, name, value)
+            wait_js(page, "return JSON.parse(state()).image !== JSON.parse(arg).image", before,
+                    what=f"the heat image to change after setting {name} to {value}")
+            wait_new_picture(page, heat, png, f"setting {name} to {value}")
+            assert_shows_atlas_grid(page)
+            ranges = js(page, "const f = model('heatmap'), c = model('current').data; return"
+                              " [f.x_range.start, f.x_range.end, f.y_range.start, f.y_range.end, c.x[0], c.y[0]]")
+            readout = js(page, "return model('landscape_readout').text")
+            if name == "preset_select":
+                preset = landscape.PRESETS[value]
+                assert ranges[:4] == pytest.approx([*preset.w_range, *preset.b_range]), "map window not moved"
+                assert ranges[4:] == pytest.approx(list(preset.start)), "marker not reset to the start"
+                assert readout.endswith("(start)"), readout
+            else:
+                assert ranges[4:] == old_current, "a loss change moved the marker"
+            check_loss_text(page, readout, READOUT, *ranges[4:])
+        assert_clean(log)
+    finally:
+        context.close()
+
+
+def test_click_moves_the_marker_and_redraws_the_fit(lesson):
+    page, log = lesson
+    preset = landscape.PRESETS[widget.DEFAULT_PRESET]
+    (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+    fit = element(page, "fit_plot")
+    for w, b in [(0.4, -1.2), (3.1, 1.3)]:
+        next_frames(page)
+        png = shot(fit)
+        now = click_at(page, w, b)
+        assert abs(now["w"] - w) <= 0.02 * (w1 - w0) and abs(now["b"] - b) <= 0.02 * (b1 - b0), (now, w, b)
+        data = js(page, "return {cx: Array.from(model('fit_curve').data.x), cy: Array.from(model('fit_curve').data.y),"
+                        " x: Array.from(model('residuals').data.x1), y1: Array.from(model('residuals').data.y1)}")
+        np.testing.assert_allclose(data["cy"], np.tanh(now["w"] * np.asarray(data["cx"]) + now["b"]), atol=1e-12)
+        np.testing.assert_allclose(data["y1"], np.tanh(now["w"] * preset.x + now["b"]), atol=1e-12)
+        wait_new_picture(page, fit, png, f"clicking at w={w}, b={b}")
+        m = check_loss_text(page, now["text"], READOUT, now["w"], now["b"])
+        assert m[5] == "clicked"
+    assert_clean(log)
+
+
+def _hover(page, px: float, py: float) -> tuple[float, float, str]:
+    """Move the real mouse to (px, py) on the map; (w, b) under it, as Bokeh computes
+    them from the pointer event, and the pointer readout."""
+    before = js(page, "return model('pointer_readout').text")
+    page.mouse.move(px, py)
+    wait_js(page, "return model('pointer_readout').text !== arg", before, what="the pointer readout to change")
+    w, b = js(page, "return toData('heatmap', window.__pointer[0], window.__pointer[1])")
+    return w, b, js(page, "return model('pointer_readout').text")
+
+
+def _track_pointer(page) -> None:
+    page.evaluate("document.addEventListener('pointermove', (e) => { window.__pointer = [e.clientX, e.clientY] },"
+                  " true)")
+
+
+def test_hover_writes_the_pointer_readout(lesson):
+    page, log = lesson
+    _track_pointer(page)
+    current = state(page)
+    for w, b in [(1.0, 0.0), (-1.0, 2.0)]:
+        px, py = js(page, "return toPage('heatmap', arg[0], arg[1])", [w, b])
+        page.mouse.move(px - 30, py)
+        got_w, got_b, text = _hover(page, px, py)
+        assert abs(got_w - w) < 0.05 and abs(got_b - b) < 0.05, (got_w, got_b, w, b)
+        check_loss_text(page, text, POINTER, got_w, got_b)
+    now = state(page)
+    assert {**json.loads(now), "pointer": ""} == {**json.loads(current), "pointer": ""}, \
+        "hovering changed more than the pointer readout"
+    assert_clean(log)
+
+
+def test_readouts_equal_loss_at_to_4_significant_digits(lesson):
+    """Across a 6 x 5 lattice of the opening map, the pointer readout prints
+    landscape.loss_at rounded to 4 significant digits."""
+    page, _ = lesson
+    _track_pointer(page)
+    preset = landscape.PRESETS[widget.DEFAULT_PRESET]
+    (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+    wrong = []
+    for w in np.linspace(w0, w1, 8)[1:-1]:
+        for b in np.linspace(b0, b1, 7)[1:-1]:
+            px, py = js(page, "return toPage('heatmap', arg[0], arg[1])", [w, b])
+            got_w, got_b, text = _hover(page, round(px), round(py))
+            m = check_loss_text(page, text, POINTER, got_w, got_b)
+            engine = landscape.loss_at("mse", preset.x, preset.y, got_w, got_b)
+            if not is_4_digits_of(m[4], engine):
+                wrong.append(f"w={got_w:.4f} b={got_b:.4f}: shows {m[4]}, loss_at {engine:.6g}")
+    assert not wrong, f"{len(wrong)} of 30 readouts miss loss_at's 4th digit: " + "; ".join(wrong[:5])
+
+
+def test_page_from_file_url(browser, site_dir):
+    context, page, log = open_page(browser, (site_dir / PAGE).as_uri())
+    try:
+        wait_drawn(page)
+        element(page, "heatmap").scroll_into_view_if_needed()
+        assert colours(shot(element(page, "heatmap"))) > 100
+        now = click_at(page, 2.0, -0.5)
+        assert abs(now["w"] - 2.0) < 0.15 and abs(now["b"] + 0.5) < 0.15, now
+        check_loss_text(page, now["text"], READOUT, now["w"], now["b"])
+        assert_clean(log)
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_fallback_is_shown(browser, server):
+    context, page, log = open_page(browser, server.url + PAGE, java_script_enabled=False)
+    try:
+        svgs = page.locator(".lossdocs-widget .lossdocs-fallback svg")
+        assert svgs.count() == 2
+        for i in range(2):
+            assert svgs.nth(i).is_visible()
+            box = svgs.nth(i).bounding_box()
+            assert box["width"] > 150 and box["height"] > 100
+        href = svgs.nth(0).locator("image").get_attribute("href")
+        assert href.startswith("data:image/png;base64,")
+        assert colours(svgs.nth(0).screenshot()) > 50, "the PNG heatmap is not painted"
+        caption = page.locator(".lossdocs-fallback figcaption").inner_text()
+        assert "start" in caption and "minimum" in caption
+        assert page.locator(".lossdocs-widget canvas").count() == 0
+        assert_clean(log)
+    finally:
+        context.close()

@@ -1,0 +1,273 @@
+"""The loss-landscape widget without a browser: its atlas, encodings and builders.
+
+What these prove:
+
+* the atlas holds a grid for every preset x loss choice, whose colours decode to the
+  engine's landscape within half an 8-bit step (in log10 L), whose minimum and contour
+  levels are the engine's, and whose contours stay in the window and within half a
+  cell of contourpy's;
+* the loss tables, interpolated exactly as ``landscape.js`` does (``interpolate``, its
+  Python mirror, over the float32 nodes and tables, then the mean over the
+  targets), reproduce the engine's loss: this is the precision of the number the
+  page prints;
+* ``build()`` offers every preset, loss and parameter value, and opens on the
+  engine's loss at the start; ``fallback()`` is an accessible static figure;
+* the serialised widget stays a reasonable page weight.
+
+Cases are parametrised over ``landscape.PRESETS`` and ``landscape.LOSS_CHOICES``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import contourpy
+import numpy as np
+import pytest
+from bokeh.models import ColumnDataSource, Select
+
+from lossdocs import embed, landscape, losses
+from lossdocs.widgets import landscape as widget
+
+ATLAS = widget.landscape_atlas()
+CASES = [
+    pytest.param(pname, name, params, id=f"{pname}-{landscape.choice_label(name, params)}")
+    for pname in landscape.PRESETS for name, params in landscape.LOSS_CHOICES
+]
+REL = 1e-5  # the readout's promised precision: far better than its 4 significant digits
+
+
+def key(pname, name, params):
+    return f"{pname}|{widget.choice_key(name, params)}"
+
+
+def engine_grid(pname, name, params):
+    preset = landscape.PRESETS[pname]
+    w, b = landscape.axes(preset, widget.GRID)
+    return w, b, landscape.loss_grid(name, preset.x, preset.y, w, b, **params)
+
+
+def page_loss(preset, choice_key, w, b):
+    """Mirror of landscape.js lossAt(): forward pass, table lookup, mean over targets."""
+    nodes, table, kinks = ATLAS["nodes"], ATLAS["tables"][choice_key], ATLAS["kinks"][choice_key]
+    residuals = np.tanh(w * preset.x + b) - preset.y
+    return float(np.mean([widget.interpolate(nodes, table, kinks, r) for r in residuals]))
+
+
+# ------------------------------------------------------------------ the atlas
+
+
+def test_atlas_holds_every_preset_and_choice():
+    want = {key(p, n, q) for p in landscape.PRESETS for n, q in landscape.LOSS_CHOICES}
+    assert set(ATLAS["grids"]) == want
+    assert list(ATLAS["presets"]) == list(landscape.PRESETS)
+    assert [(c["name"], c["params"]) for c in ATLAS["choices"]] == landscape.LOSS_CHOICES
+    assert set(ATLAS["tables"]) == {c["key"] for c in ATLAS["choices"]}
+    assert ATLAS["grid_size"] == widget.GRID
+
+
+@pytest.mark.parametrize("pname, name, params", CASES)
+def test_grid_matches_the_engine(pname, name, params):
+    """Shape and type, colour range, minimum and contour levels are the engine's."""
+    g = ATLAS["grids"][key(pname, name, params)]
+    preset = landscape.PRESETS[pname]
+    _, _, true = engine_grid(pname, name, params)
+    assert g["codes"].shape == (widget.GRID, widget.GRID) and g["codes"].dtype == np.uint8
+    assert 0 < g["low"] < g["high"]
+    assert np.log10(g["high"]) == pytest.approx(np.log10(true.max()), abs=1e-12)
+    floor = max(np.log10(true.min()), np.log10(true.max()) - widget.FLOOR_DECADES)
+    assert np.log10(g["low"]) == pytest.approx(floor, abs=1e-12)
+
+    wm, bm, lm = g["min"]
+    (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+    assert w0 <= wm <= w1 and b0 <= bm <= b1
+    assert g["min"] == pytest.approx(list(landscape.minimum(name, preset, **params)), rel=1e-12, abs=1e-15)
+    assert g["levels"] == landscape.contour_levels(true)
+
+
+@pytest.mark.parametrize("pname, name, params", CASES)
+def test_colour_codes_decode_to_the_engine_grid(pname, name, params):
+    """Decoded codes, mapped back to L, are within half a quantisation step of the truth."""
+    g = ATLAS["grids"][key(pname, name, params)]
+    _, _, true = engine_grid(pname, name, params)
+    lo, hi = np.log10(g["low"]), np.log10(g["high"])
+    step = (hi - lo) / widget.LEVELS
+    codes = widget.decode_grid(g["codes"]).astype(np.float64)
+    decoded = 10 ** (lo + codes / widget.LEVELS * (hi - lo))
+    err = np.abs(np.log10(decoded) - np.log10(np.maximum(true, g["low"])))
+    assert err.max() <= 0.5 * step + 1e-9, f"worst cell off by {err.max() / step:.3f} steps"
+    # Orientation (rows = b, columns = w): the extreme codes sit on the grid's extreme cells.
+    assert codes.flat[np.argmin(true)] == 0 and codes.flat[np.argmax(true)] == widget.LEVELS
+
+
+def test_decode_grid_inverts_the_row_differencing():
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 256, size=(7, 50)).astype(np.uint8)
+    codes[0] = [0, 255] * 25  # the largest jumps both ways wrap around mod 256
+    deltas = np.diff(codes.astype(np.int16), axis=1, prepend=0).astype(np.uint8)
+    np.testing.assert_array_equal(widget.decode_grid(deltas), codes)
+
+    g = 10 ** rng.uniform(-3, 1, size=(9, 12))
+    deltas, lo, hi = widget.encode_grid(g)
+    direct = np.rint(widget.LEVELS * (np.log10(g) - lo) / (hi - lo))
+    np.testing.assert_array_equal(widget.decode_grid(deltas), direct)
+
+
+# ------------------------------------------------------------------ contours
+
+
+@pytest.mark.parametrize("pname, name, params", CASES)
+def test_contours_lie_in_the_window_and_labels_name_levels(pname, name, params):
+    g = ATLAS["grids"][key(pname, name, params)]
+    preset = landscape.PRESETS[pname]
+    c = g["contours"]
+    x, y = np.asarray(c["x"], np.float64), np.asarray(c["y"], np.float64)
+    assert x.shape == y.shape and np.array_equal(np.isnan(x), np.isnan(y))
+    assert np.isfinite(x).any(), "no contour drawn"
+    for v, (lo, hi) in ((x, preset.w_range), (y, preset.b_range)):
+        slack = 1e-6 * (hi - lo)  # float32 storage of points on the window's edge
+        v = v[np.isfinite(v)]
+        assert lo - slack <= v.min() and v.max() <= hi + slack
+    for v, (lo, hi) in ((c["lx"], preset.w_range), (c["ly"], preset.b_range)):
+        assert all(lo <= t <= hi for t in v)
+    names = [f"{v:g}" for v in g["levels"]]
+    assert set(c["lt"]) <= set(names)
+    assert c["lt"] == sorted(c["lt"], key=names.index), "labels not in ascending level order"
+    assert len(c["lx"]) == len(c["ly"]) == len(c["lt"])
+
+
+def _segment_distance(p, a, b):
+    """Distance of each point of ``p`` (n, 2) to each segment a[k]-b[k]: (n, m)."""
+    d = b - a
+    t = np.clip(((p[:, None, :] - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-300), 0, 1)
+    return np.hypot(*(p[:, None, :] - (a + t[..., None] * d)).transpose(2, 0, 1))
+
+
+def test_simplified_contours_stay_within_half_a_cell():
+    """Spot check: each shipped path keeps contourpy's ends and every contourpy point lies
+    within 0.5 cell of it (the thinning promises a quarter)."""
+    pname, name, params = "outliers", "mse", {}
+    w, b, grid = engine_grid(pname, name, params)
+    g = ATLAS["grids"][key(pname, name, params)]
+    gen = contourpy.contour_generator(x=np.arange(len(w)), y=np.arange(len(b)), z=np.log10(grid))
+    originals = [ln for lev in g["levels"] for ln in gen.lines(np.log10(lev)) if len(ln) > 2]
+    x = np.asarray(g["contours"]["x"], np.float64)
+    y = np.asarray(g["contours"]["y"], np.float64)
+    cells = np.c_[(x - w[0]) / (w[1] - w[0]), (y - b[0]) / (b[1] - b[0])]
+    breaks = np.flatnonzero(np.isnan(x))
+    pieces = [cells[i + 1:j] for i, j in zip(np.r_[-1, breaks[:-1]], breaks)]
+    assert len(pieces) == len(originals) >= 6
+    assert sum(map(len, pieces)) < 0.5 * sum(map(len, originals)), "paths were not thinned"
+    for orig, thin in zip(originals, pieces):
+        np.testing.assert_allclose(thin[[0, -1]], orig[[0, -1]], atol=1e-3)
+        dist = _segment_distance(orig, thin[:-1], thin[1:]).min(axis=1)
+        assert dist.max() <= 0.5, f"a contour point is {dist.max():.2f} cells off its path"
+
+
+# ------------------------------------------------------------------ loss tables
+
+
+def test_tables_are_the_engine_losses_at_the_nodes():
+    nodes = ATLAS["nodes"]
+    assert nodes.dtype == np.float32 and np.all(np.diff(nodes) > 0)
+    np.testing.assert_array_equal(nodes, -nodes[::-1])
+    assert nodes[0] < -3 and nodes[-1] > 3 and 0.0 in nodes
+    for c in ATLAS["choices"]:
+        want = losses.get(c["name"]).value(nodes.astype(np.float64), 0.0, **c["params"])
+        np.testing.assert_allclose(ATLAS["tables"][c["key"]], want, rtol=1e-6, atol=1e-30,
+                                   err_msg=c["key"])
+
+
+def test_table_interpolation_reproduces_the_engine_loss():
+    """interpolate() over the tables (what the page does) equals each loss to 1e-5 relative,
+    also right at and beside every kink."""
+    kinks = [v for _, p in landscape.LOSS_CHOICES for v in p.values()] + [0.0]
+    near = np.concatenate([[k + d, -k + d] for k in kinks for d in (-1e-3, -1e-6, 0.0, 1e-6, 1e-3)])
+    r = np.concatenate([np.random.default_rng(2).uniform(-3, 3, 3000), near])
+    nodes = ATLAS["nodes"]
+    worst = {}
+    for c in ATLAS["choices"]:
+        table, flags = ATLAS["tables"][c["key"]], ATLAS["kinks"][c["key"]]
+        got = np.array([widget.interpolate(nodes, table, flags, x) for x in r])
+        want = losses.get(c["name"]).value(r, 0.0, **c["params"])
+        worst[c["key"]] = float((np.abs(got - want) / (np.abs(want) + 1e-12 / REL)).max())
+    bad = {k: f"{v:.2e}" for k, v in worst.items() if v > REL}
+    assert not bad, f"relative error above {REL}: {bad}"
+
+
+def test_page_loss_reproduces_loss_at_for_every_preset_and_choice():
+    """The mean of the interpolated losses over the targets (the readout's number) equals
+    landscape.loss_at to 1e-5 relative at random (w, b) of every preset's window."""
+    rng = np.random.default_rng(3)
+    bad = {}
+    for pname, preset in landscape.PRESETS.items():
+        pts = np.c_[rng.uniform(*preset.w_range, 40), rng.uniform(*preset.b_range, 40)]
+        for c in ATLAS["choices"]:
+            errs = [abs(page_loss(preset, c["key"], w, b) - (want := landscape.loss_at(
+                c["name"], preset.x, preset.y, w, b, **c["params"]))) / (want + 1e-12 / REL)
+                for w, b in pts]
+            if max(errs) > REL:
+                bad[f"{pname}|{c['key']}"] = f"{max(errs):.2e}"
+    assert not bad, f"relative error above {REL}: {bad}"
+
+
+# ------------------------------------------------------------------ build and fallback
+
+
+@pytest.fixture(scope="module")
+def built():
+    return {m.name: m for m in widget.build().references() if m.name}
+
+
+def test_build_offers_every_preset_loss_and_parameter(built):
+    assert [k for k, _ in built["preset_select"].options] == list(landscape.PRESETS)
+    assert built["preset_select"].value == widget.DEFAULT_PRESET
+    names = list(dict.fromkeys(n for n, _ in landscape.LOSS_CHOICES))
+    assert [k for k, _ in built["loss_select"].options] == names
+    assert built["loss_select"].value == landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE][0]
+    params = sorted(p["delta"] for n, p in landscape.LOSS_CHOICES if n == "huber")
+    sel = built["param_huber_delta"]
+    assert isinstance(sel, Select) and sel.options == [f"{v:g}" for v in params]
+    assert sel.value in sel.options and sel.disabled  # the opening loss is MSE
+    for n in ("heatmap", "fit_plot", "landscape_readout", "pointer_readout", "colour_bar"):
+        assert n in built, f"no model named {n}"
+    for n in ("heat_image", "contours", "contour_labels", "marks", "current", "fit_curve",
+              "targets", "residuals"):
+        assert isinstance(built[n], ColumnDataSource), n
+
+
+def test_build_opens_on_the_start_with_the_engine_loss(built):
+    preset = landscape.PRESETS[widget.DEFAULT_PRESET]
+    name, params = landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE]
+    ws, bs = preset.start
+    assert built["current"].data == {"x": [ws], "y": [bs]}
+    start_loss = landscape.loss_at(name, preset.x, preset.y, ws, bs, **params)
+    text = built["landscape_readout"].text
+    assert f"L = {start_loss:.4g}" in text and f"w = {ws:.3f}, b = {bs:.3f}" in text, text
+    first = ATLAS["grids"][key(widget.DEFAULT_PRESET, name, params)]
+    np.testing.assert_array_equal(built["heat_image"].data["image"][0], widget.decode_grid(first["codes"]))
+    assert built["marks"].data["x"][1] == first["min"][0] and built["marks"].data["y"][1] == first["min"][1]
+
+
+def test_fallback_is_an_accessible_static_figure():
+    figure_svg, text = widget.fallback()
+    preset = landscape.PRESETS[widget.DEFAULT_PRESET]
+    name, params = landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE]
+    svgs = re.findall(r"<svg\b.*?</svg>", figure_svg, re.S)
+    assert len(svgs) == 2
+    for s in svgs:
+        assert re.search(r"<title>[^<]+</title>", s) and re.search(r"<desc>[^<]+</desc>", s)
+    uris = re.findall(r'href="data:image/png;base64,([^"]+)"', figure_svg)
+    assert len(uris) == 1 and base64.b64decode(uris[0]).startswith(b"\x89PNG\r\n\x1a\n")
+    ws, bs = preset.start
+    wm, bm, _ = landscape.minimum(name, preset, **params)
+    start_loss = landscape.loss_at(name, preset.x, preset.y, ws, bs, **params)
+    assert "start" in text and f"w = {ws:g} and b = {bs:g}" in text and f"L = {start_loss:.3g}" in text
+    assert "minimum" in text and f"w = {wm:.3f} and b = {bm:.3f}" in text
+
+
+def test_serialised_widget_is_under_300_kb():
+    size = len(json.dumps(embed.build_widget("loss-landscape")["item"]))
+    assert size < 300_000, f"the landscape widget's json_item is {size / 1000:.0f} kB"
