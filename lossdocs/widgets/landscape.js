@@ -88,8 +88,9 @@ if (event === "mousemove") {
   }
   const grid = atlas.grids[presetName + "|" + choice.key]
   const n = atlas.grid_size
-  const deltas = grid.codes
-  const codes = new Uint8Array(deltas.length)  // sums wrap mod 256, as encoded
+  // This grid's slice of all colour codes (a plain view, no copy), row-differenced.
+  const deltas = new Uint8Array(atlas.codes.buffer, atlas.codes.byteOffset + grid.index * n * n, n * n)
+  const codes = new Uint8Array(n * n)  // sums wrap mod 256, as encoded
   for (let i = 0; i < n; i++) {
     let acc = 0
     for (let j = 0; j < n; j++) {
@@ -99,7 +100,7 @@ if (event === "mousemove") {
   }
   const [w0, w1] = preset.w_range
   const [b0, b1] = preset.b_range
-  src_img.data = {image: [new deltas.constructor(codes, [n, n])], x: [w0], y: [b0],
+  src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
                   dw: [w1 - w0], dh: [b1 - b0]}
   bar_mapper.setv({low: grid.low, high: grid.high})
   src_cont.data = {x: grid.contours.x, y: grid.contours.y}
