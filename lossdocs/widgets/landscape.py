@@ -35,6 +35,7 @@ from bokeh.models import (
     LinearColorMapper,
     LogColorMapper,
     LogTicker,
+    PrintfTickFormatter,
     Select,
     TapTool,
 )
@@ -345,6 +346,10 @@ def build(preset_name: str = DEFAULT_PRESET):
     fit.line("x", "y", source=src_fit, color=FIT_COLOR, line_width=3)
     fit.scatter("x", "y", source=src_pts, size=9, color=TARGET_COLOR, line_color="white")
     for f, title in ((heat, "pointer_readout"), (fit, "landscape_readout")):
+        # One decimal on every vertical axis: labels keep their width when the
+        # preset changes the ranges, so the plots need no new layout (a frame).
+        f.yaxis.formatter = PrintfTickFormatter(format="%.1f")
+        f.axis.minor_tick_line_color = None  # less to draw on every change
         f.outline_line_color = None
         f.title.name = title
         f.title.text_font_style = "normal"
