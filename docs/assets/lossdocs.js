@@ -1,7 +1,9 @@
-// lossdocs site loader: embeds queued Bokeh widgets and keeps their canvases in
-// step with Material's light/dark palette. Loaded on every page (extra_javascript),
-// it does nothing on pages without widgets. It relies on no Material event, so it
-// works from a server and from file:// alike.
+// lossdocs site loader: embeds queued Bokeh widgets, keeps their canvases in
+// step with Material's light/dark palette, and keeps each widget's state in the
+// address (#<widget>?<control>=<value>&...), so a view can be linked to and
+// shared. Loaded on every page (extra_javascript), it does nothing on pages
+// without widgets. It relies on no Material event, so it works from a server and
+// from file:// alike.
 (function () {
   "use strict"
 
@@ -47,13 +49,67 @@
     }
   }
 
+  // Shareable state. "#loss-explorer?primary_select=mae&overlay_select=mse" sets
+  // the named controls of the widget "loss-explorer" when the page opens (in the
+  // order given), and every change of a control rewrites the hash. Selects come
+  // before sliders, because a select can change what a slider means.
+  const CONTROLS = ["Select", "Slider"]
+
+  function controlsOf(doc) {
+    const found = [...doc.all_models].filter((m) => CONTROLS.includes(m.type) && m.name)
+    return found.sort((a, b) => CONTROLS.indexOf(a.type) - CONTROLS.indexOf(b.type))
+  }
+
+  function wantedState(widget) {
+    const hash = decodeURIComponent(location.hash.slice(1))
+    const cut = hash.indexOf("?")
+    if (cut < 0 || hash.slice(0, cut) !== widget) return []
+    return [...new URLSearchParams(hash.slice(cut + 1))]
+  }
+
+  // Widget callbacks run asynchronously; let each change settle before the next.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+  async function connectState(item) {
+    const doc = Bokeh.documents.find((d) => d.get_model_by_id(item.root_id) != null)
+    const target = document.getElementById(item.target_id)
+    const host = target && target.closest(".lossdocs-widget")
+    if (doc == null || host == null) return
+    const widget = host.dataset.widget
+    const controls = controlsOf(doc)
+    const byName = new Map(controls.map((m) => [m.name, m]))
+    const wanted = wantedState(widget)
+    for (const [name, raw] of wanted) {
+      const model = byName.get(name)
+      if (model != null) {
+        model.value = model.type === "Slider" ? Number(raw) : raw
+        await settle()
+      }
+    }
+    if (wanted.length > 0) {
+      host.scrollIntoView()
+    }
+    const write = () => {
+      const query = controls.map((m) => `${m.name}=${encodeURIComponent(m.value)}`).join("&")
+      history.replaceState(null, "", `#${widget}?${query}`)
+    }
+    for (const model of controls) {
+      model.properties.value.change.connect(write)
+    }
+  }
+
   const queue = (window.lossdocsQueue = window.lossdocsQueue || [])
 
   function drain() {
     if (!window.Bokeh || !Bokeh.embed) return
     while (queue.length > 0) {
       const item = queue.shift()
-      Bokeh.embed.embed_item(item).then(applyTheme).catch((err) => console.error("lossdocs:", err))
+      Bokeh.embed.embed_item(item)
+        .then(() => {
+          applyTheme()
+          return connectState(item)
+        })
+        .catch((err) => console.error("lossdocs:", err))
     }
   }
 
