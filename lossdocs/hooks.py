@@ -7,8 +7,10 @@ Nothing is ever written into ``docs/`` (caches live in ``.cache/``, vendored
 assets are added to the build as generated files), so ``mkdocs serve`` does not
 rebuild in a loop.
 
-Page marker: ``<!-- widget: NAME -->`` on a line of its own. NAME must be a key
-of ``lossdocs.widgets.WIDGETS``; anything else fails the build, naming the page.
+Page markers, each on a line of its own: ``<!-- widget: NAME -->`` (an interactive
+widget, a key of ``lossdocs.widgets.WIDGETS``) and ``<!-- table: NAME -->`` (a
+generated table, a key of ``lossdocs.tables.TABLES``). ``MARKERS`` is the
+dispatch dict; an unknown name fails the build, naming the page.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from lossdocs import embed, widgets
+from lossdocs import embed, tables, widgets
 from lossdocs.mathrender import KatexRenderer, MathError
 
-MARKER = re.compile(r"<!--\s*widget:\s*(?P<name>[^\s>]+)\s*-->")
+MARKER = re.compile(r"<!--\s*(?P<kind>widget|table):\s*(?P<name>[^\s>]+)\s*-->")
 IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
 
 
@@ -64,27 +66,42 @@ def on_files(files, config):
     return files
 
 
+def _widget(name: str, slot: int) -> str:
+    return embed.widget_html(name, slot, state.cache)
+
+
+def _table(name: str, slot: int) -> str:
+    return tables.render(name)
+
+
+# kind -> (known names, expander(name, slot) -> HTML)
+MARKERS = {
+    "widget": (widgets.WIDGETS, _widget),
+    "table": (tables.TABLES, _table),
+}
+
+
 def on_page_markdown(markdown, page, config, files):
-    """on_page_markdown: expand widget markers, loading BokehJS before the first one."""
+    """on_page_markdown: expand markers; a page with a widget also loads BokehJS."""
     found = list(MARKER.finditer(markdown))
     if not found:
         return markdown
     for m in found:
-        if m["name"] not in widgets.WIDGETS:
+        known, _ = MARKERS[m["kind"]]
+        if m["name"] not in known:
             raise PluginError(
-                f"lossdocs: page {page.file.src_uri} has a marker for unknown widget "
-                f"{m['name']!r}; known widgets: {', '.join(sorted(widgets.WIDGETS))}"
+                f"lossdocs: page {page.file.src_uri} has a marker for unknown {m['kind']} "
+                f"{m['name']!r}; known {m['kind']}s: {', '.join(sorted(known))}"
             )
-    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
     slots = iter(range(len(found)))
 
     def expand(m):
-        html = embed.widget_html(m["name"], next(slots), state.cache)
-        return "\n\n" + html + "\n\n"
+        return "\n\n" + MARKERS[m["kind"]][1](m["name"], next(slots)) + "\n\n"
 
     body = MARKER.sub(expand, markdown)
-    if embed.quick():
+    if embed.quick() or not any(m["kind"] == "widget" for m in found):
         return body
+    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
     return body + "\n\n" + embed.bokeh_script_tags(prefix) + "\n"
 
 

@@ -99,6 +99,12 @@ class Loss:
     targets: tuple[float, float, float]
     robust: bool
     summary: str
+    # Teaching text for the comparison table (our own words; one sentence each).
+    short: str            # abbreviation shown in tight spaces: "MSE"
+    concept: str
+    pros: str
+    cons: str
+    best_use: str
     # Kernels: called with validated, broadcast float64 arrays and float params.
     _value: Callable[..., np.ndarray] = field(repr=False, compare=False)
     _grad: Callable[..., np.ndarray] = field(repr=False, compare=False)
@@ -208,6 +214,14 @@ _LOSSES = (
         name="mse", label="Mean squared error", latex=_R + "^2", grad_latex="2" + _R,
         params=(), robust=False, **_REGRESSION,
         summary="Squares each miss, so large errors dominate and pull the fit hardest.",
+        short="MSE",
+        concept="The average squared distance between prediction and truth.",
+        pros="Smooth everywhere, with a slope that shrinks as the prediction closes in, "
+             "so steps get gentler near the answer; its minimiser is the mean.",
+        cons="One wild target can dominate: an error ten times larger costs a hundred "
+             "times more, and the loss is in squared units.",
+        best_use="Regression on clean data where large mistakes really are much worse, "
+                 "such as predicting temperatures or sensor readings.",
         _value=lambda p, t: (p - t) ** 2,
         _grad=lambda p, t: 2.0 * (p - t),
     ),
@@ -215,6 +229,14 @@ _LOSSES = (
         name="mae", label="Mean absolute error", latex=_ABS_R,
         grad_latex=r"\operatorname{sign}" + _R, params=(), robust=True, **_REGRESSION,
         summary="Charges each miss by its size, so every error pulls with the same force.",
+        short="MAE",
+        concept="The average absolute distance between prediction and truth.",
+        pros="Resistant to outliers, since a far point pulls no harder than a near one; "
+             "reads in the target's own units; its minimiser is the median.",
+        cons="The slope is ±1 right up to the answer, so a fixed step size keeps "
+             "overshooting, and it has a kink at zero error.",
+        best_use="Regression with noisy targets or occasional gross errors, such as "
+                 "delivery times or prices scraped from the web.",
         _value=lambda p, t: np.abs(p - t),
         _grad=lambda p, t: np.sign(p - t),
     ),
@@ -227,6 +249,15 @@ _LOSSES = (
                     r"\delta \operatorname{sign}" + _R + r" & \text{otherwise} \end{cases}"),
         summary="Quadratic for misses smaller than delta and linear beyond, "
                 "so small errors are refined gently while outliers cannot dominate.",
+        short="Huber",
+        concept="Squared error for small misses, absolute error for large ones, "
+                "joined smoothly at δ.",
+        pros="Fine control near the answer and robustness far from it, with a slope "
+             "that never exceeds δ in size.",
+        cons="δ is one more setting to choose, and it is measured in the target's units, "
+             "so it must follow the data's scale.",
+        best_use="Regression where most data are clean but some points are wild, such "
+                 "as robust curve fitting or bounding-box regression in detectors.",
         _value=_huber,
         _grad=_huber_grad,
     ),
@@ -235,6 +266,15 @@ _LOSSES = (
         grad_latex=r"\tanh" + _R, params=(), robust=True, **_REGRESSION,
         summary="A smooth blend that behaves like half the squared error near zero "
                 "and like the absolute error far away.",
+        short="log-cosh",
+        concept="The logarithm of the hyperbolic cosine of the error: a Huber-like "
+                "curve with no corner anywhere.",
+        pros="Twice differentiable everywhere, robust like MAE for large errors, with "
+             "no threshold to tune.",
+        cons="The switch from quadratic to linear happens around an error of 1 whatever "
+             "the units, so the data's scale matters; a little costlier to compute.",
+        best_use="Regression needing smooth gradients and some outlier tolerance, for "
+                 "example with second-order optimisers.",
         _value=_log_cosh,
         _grad=lambda p, t: np.tanh(p - t),
     ),
@@ -245,6 +285,14 @@ _LOSSES = (
         params=(), domain=(0.0, 1.0), targets=(0.0, 1.0, 0.25), robust=False,
         summary="Scores a predicted probability by how surprised it is by the label, "
                 "punishing confident mistakes ever more steeply as they near certainty.",
+        short="BCE",
+        concept="The negative log of the probability the model gave to the true label.",
+        pros="Grows without bound for confident mistakes and, after a sigmoid, gives the "
+             "simple gradient p − y, so wrong answers are corrected fast.",
+        cons="Needs probabilities strictly inside (0, 1): log 0 is infinite, so "
+             "libraries clamp it, and imbalanced classes need weights.",
+        best_use="Yes/no classification and multi-label tagging, such as spam "
+                 "detection or flagging defects.",
         _value=_bce,
         _grad=_bce_grad,
         _input_range=(0.0, 1.0),

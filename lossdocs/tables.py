@@ -1,0 +1,74 @@
+"""Generated reference tables: static HTML built from the loss registry.
+
+Data flow: losses -> curves -> **builders** (this module, beside the widget
+builders) -> hook. A page asks for a table with ``<!-- table: NAME -->``; the
+names are the keys of ``TABLES``. Formulas are emitted as arithmatex markup, so
+the hook's KaTeX pass typesets them like any other formula on the page.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from lossdocs import losses, svg
+
+VALUE_COLOR = "#0072B2"
+GRAD_COLOR = "#D55E00"
+
+
+def _math(latex: str) -> str:
+    return f'<span class="arithmatex">\\({escape(latex)}\\)</span>'
+
+
+def sparkline(loss: losses.Loss) -> str:
+    """A small picture of the loss (solid) and its gradient (dashed) around the truth."""
+    if loss.kind == "classification":
+        x = np.linspace(0.01, 0.99, 99)
+        target, xlabel, ylim = 1.0, "p (label 1)", (-6.0, 6.0)
+    else:
+        x = np.linspace(-3.0, 3.0, 121)
+        target, xlabel, ylim = 0.0, "prediction (truth 0)", (-2.5, 4.5)
+    params = loss.defaults()
+    chart = svg.Chart(
+        title=f"{loss.label}: loss and gradient", xlabel=xlabel, ylabel="", xlim=(float(x[0]), float(x[-1])),
+        ylim=ylim, width=260, height=150,
+        series=[svg.Series(x, loss.value(x, target, **params), "", VALUE_COLOR, width=2),
+                svg.Series(x, loss.grad(x, target, **params), "", GRAD_COLOR, dashed=True, width=2)],
+    )
+    desc = (f"{loss.label} (solid) and its gradient (dashed) for predictions around a true value of "
+            f"{target:g}" + (f", with {', '.join(f'{k} = {v:g}' for k, v in params.items())}" if params else ""))
+    return svg.render(chart, desc)
+
+
+def loss_comparison() -> str:
+    """One row per registered loss: what it is, its formulas, trade-offs and a picture."""
+    head = ("Loss", "Formula and gradient", "Concept", "Pros", "Cons", "Best use")
+    rows = []
+    for loss in losses.REGISTRY.values():
+        robust = "robust to outliers" if loss.robust else "not robust to outliers"
+        cells = [
+            f'<strong>{escape(loss.label)}</strong><br><span class="lossdocs-muted">{escape(loss.short)} · '
+            f"{escape(loss.kind)} · {robust}</span>{sparkline(loss)}",
+            f'ℓ = {_math(loss.latex)}<br><span class="lossdocs-muted">∂ℓ/∂ŷ =</span> {_math(loss.grad_latex)}',
+            escape(loss.concept), escape(loss.pros), escape(loss.cons), escape(loss.best_use),
+        ]
+        rows.append(f'<tr data-loss="{loss.name}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    return (
+        '<div class="lossdocs-table" markdown="0"><table class="lossdocs-comparison">\n<thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>"
+    )
+
+
+TABLES = {
+    "loss-comparison": loss_comparison,
+}
+
+
+def render(name: str) -> str:
+    try:
+        return TABLES[name]()
+    except KeyError:
+        raise ValueError(f"unknown table {name!r}; known tables: {', '.join(sorted(TABLES))}") from None
