@@ -1,0 +1,9 @@
+# %% [markdown]
+# # Use the engine from Python
+#
+# Coming soon.
+
+# %%
+from lossdocs import losses
+
+print(losses.names())
