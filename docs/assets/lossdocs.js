@@ -98,6 +98,26 @@
     }
   }
 
+  // Slider handles are drawn by noUiSlider inside Bokeh's shadow DOM without a
+  // name; give each its slider's title so assistive technology announces it,
+  // again after any re-render (a new axis can rebuild the handle).
+  function labelSliders(item) {
+    const doc = Bokeh.documents.find((d) => d.get_model_by_id(item.root_id) != null)
+    if (doc == null) return
+    for (const model of doc.all_models) {
+      if (model.type !== "Slider") continue
+      const label = () => {
+        const view = Bokeh.index.find_one(model)
+        if (view == null) return
+        for (const handle of view.shadow_el.querySelectorAll(".noUi-handle")) {
+          handle.setAttribute("aria-label", model.title)
+        }
+      }
+      label()
+      model.change.connect(() => setTimeout(label))
+    }
+  }
+
   const queue = (window.lossdocsQueue = window.lossdocsQueue || [])
 
   function drain() {
@@ -107,6 +127,7 @@
       Bokeh.embed.embed_item(item)
         .then(() => {
           applyTheme()
+          labelSliders(item)
           return connectState(item)
         })
         .catch((err) => console.error("lossdocs:", err))
