@@ -48,16 +48,9 @@ LOSS_CHOICES: list[tuple[str, dict]] = [
 
 def _vector(a, what: str) -> np.ndarray:
     """A non-empty, finite, 1-D float64 array; ValueError naming ``what`` otherwise."""
-    try:
-        if np.iscomplexobj(a):
-            raise TypeError("complex")
-        v = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"'{what}' must be real numbers, got {a!r}") from None
+    v = losses.finite_array(a, what, "landscape")
     if v.ndim != 1 or v.size == 0:
-        raise ValueError(f"'{what}' must be a non-empty 1-D array, got shape {v.shape}")
-    if not np.isfinite(v).all():
-        raise ValueError(f"'{what}' must be finite, got NaN or inf")
+        raise ValueError(f"landscape: '{what}' must be a non-empty 1-D array, got shape {v.shape}")
     return v
 
 

@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Param", "Loss", "REGISTRY", "KINDS", "get", "names"]
+__all__ = ["Param", "Loss", "REGISTRY", "KINDS", "get", "names", "finite_array"]
 
 KINDS = ("regression", "classification")
 
@@ -72,16 +72,17 @@ class Param:
         return v
 
 
-def _as_array(x, what: str, loss: str) -> np.ndarray:
-    """float64 array from array-like ``x``; ValueError naming ``what`` unless finite real."""
+def finite_array(x, what: str, owner: str) -> np.ndarray:
+    """float64 array from array-like ``x``; ValueError naming ``owner`` and ``what`` unless
+    every element is a finite real number. Shared by the engine's modules."""
     try:
         if np.iscomplexobj(x):
             raise TypeError("complex")
         a = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{loss}: '{what}' must be real numbers, got {x!r}") from None
+        raise ValueError(f"{owner}: '{what}' must be real numbers, got {x!r}") from None
     if not np.isfinite(a).all():
-        raise ValueError(f"{loss}: '{what}' must be finite, got NaN or inf")
+        raise ValueError(f"{owner}: '{what}' must be finite, got NaN or inf")
     return a
 
 
@@ -130,7 +131,7 @@ class Loss:
 
     def _prepare(self, pred, target, params):
         """The single validation path shared by value() and grad()."""
-        p, t = _as_array(pred, "pred", self.name), _as_array(target, "target", self.name)
+        p, t = finite_array(pred, "pred", self.name), finite_array(target, "target", self.name)
         try:
             p, t = np.broadcast_arrays(p, t)
         except ValueError:
