@@ -65,6 +65,13 @@ def js(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
+def short_label(name: str, params: dict) -> str:
+    """A loss choice as the small plot titles name it: "MSE", "Huber δ=0.3"."""
+    loss = losses.get(name)
+    symbols = {p.name: p.label.split()[-1] for p in loss.params}
+    return " ".join([loss.short] + [f"{symbols[k]}={v:g}" for k, v in params.items()])
+
+
 def choice_key(name: str, params: dict) -> str:
     return name + "".join(f"|{k}={v:g}" for k, v in sorted(params.items()))
 
@@ -211,7 +218,7 @@ def landscape_atlas() -> dict:
     """Every grid, contour set, minimum and loss table the landscape widget can show."""
     kinks = sorted({v for _, p in landscape.LOSS_CHOICES for v in p.values()})
     nodes = residual_nodes(kinks)
-    choices = [{"key": choice_key(n, p), "name": n, "params": p, "label": landscape.choice_label(n, p)}
+    choices = [{"key": choice_key(n, p), "name": n, "params": p, "label": short_label(n, p)}
                for n, p in landscape.LOSS_CHOICES]
     presets, grids = {}, {}
     for pname, preset in landscape.PRESETS.items():
@@ -259,7 +266,7 @@ def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
 # The readouts are plot titles, drawn on the canvas: a title keeps its size when
 # its text changes, whereas changing a Div's text makes Bokeh lay the whole
 # widget out again (about 12 ms a time here).
-POINTER_PROMPT = "Hover over the map to read w, b and L; click it to move the fit"
+POINTER_PROMPT = "Hover to read L here; click to move the fit"
 
 
 def _loss_controls(choices: list[dict], theme) -> tuple[Select, dict[str, Select]]:
@@ -353,6 +360,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         f.outline_line_color = None
         f.title.name = title
         f.title.text_font_style = "normal"
+        f.title.text_font_size = "12px"
 
     sel_preset = Select(title="Target points", value=preset_name, name="preset_select",
                         options=[(k, p["label"]) for k, p in atlas["presets"].items()],

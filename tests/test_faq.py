@@ -1,0 +1,456 @@
+"""The FAQ and the selection guide: their numbers and their widget-state links.
+
+Every figure the two pages quote is recomputed here with the engine
+(``lossdocs.losses``, ``lossdocs.landscape``), and most are also looked up in the
+page text, so a changed engine or an edited page cannot drift apart silently.
+Every link of the form ``page#widget?control=value&...`` is checked against the
+widget the page really embeds: the control must exist and the value must be one
+it can take, in the order the page's script applies them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+from bokeh.models import Select, Slider
+
+from lossdocs import landscape, losses
+from lossdocs.widgets import explorer
+from lossdocs.widgets import landscape as landscape_widget
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+REFERENCE = DOCS / "reference"
+PAGES = ("faq.md", "selection-guide.md")
+
+mse, mae, huber, log_cosh, bce = (losses.get(n) for n in ("mse", "mae", "huber", "log_cosh", "bce"))
+PRESETS = landscape.PRESETS
+
+
+def text_of(page: str) -> str:
+    return (REFERENCE / page).read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------ state links
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+MARKER = re.compile(r"<!--\s*widget:\s*([\w-]+)\s*-->")
+
+
+def state_links(markdown: str) -> list[str]:
+    """Link targets whose fragment carries a query: ``page#widget?key=value``."""
+    return [t for t in LINK.findall(markdown) if "#" in t and "?" in t.split("#", 1)[1]]
+
+
+def all_state_links() -> list[tuple[str, str]]:
+    return [(page, link) for page in PAGES for link in state_links(text_of(page))]
+
+
+@functools.cache
+def explorer_layout(primary: str):
+    """The explorer as it stands once ``primary`` is selected: the overlay options
+    and the true-value slider's range follow the primary loss's axis, exactly as
+    explorer.js sets them (both are derived from the same atlas)."""
+    return explorer.build(primary=primary, overlay="none")
+
+
+@functools.cache
+def landscape_layout():
+    return landscape_widget.build()
+
+
+def _options(select: Select) -> list[str]:
+    return [o[0] if isinstance(o, (tuple, list)) else o for o in select.options]
+
+
+def check_control(layout, key: str, raw: str, where: str):
+    model = layout.select_one({"name": key})
+    assert model is not None, f"{where}: {key!r} is not a control of this widget"
+    assert isinstance(model, (Select, Slider)), f"{where}: {key!r} is a {type(model).__name__}"
+    if isinstance(model, Select):
+        assert raw in _options(model), f"{where}: {key}={raw!r} is not one of {_options(model)}"
+    else:
+        v = float(raw)
+        assert model.start - 1e-9 <= v <= model.end + 1e-9, (
+            f"{where}: {key}={v} outside {model.start}..{model.end}")
+        k = (v - model.start) / model.step
+        assert abs(k - round(k)) < 1e-9, f"{where}: {key}={v} is off the step grid ({model.step})"
+    return model
+
+
+@pytest.mark.parametrize("page,link", all_state_links(), ids=lambda v: str(v)[:90])
+def test_state_link_names_real_controls_and_values(page, link):
+    path, fragment = link.split("#", 1)
+    widget, query = fragment.split("?", 1)
+    target = (REFERENCE / path).resolve()
+    if target.suffix == ".html":  # the built name of a page
+        target = target.with_suffix(".md")
+    assert target.is_file(), f"{link}: no page {target.relative_to(ROOT)}"
+    embedded = MARKER.findall(target.read_text(encoding="utf-8"))
+    assert embedded == [widget], f"{link}: page embeds {embedded}, link names {widget!r}"
+
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), f"{link}: a control is set twice"
+
+    if widget == "loss-explorer":
+        layout = explorer_layout(explorer.DEFAULT_PRIMARY)
+    elif widget == "loss-landscape":
+        layout = landscape_layout()
+    else:
+        pytest.fail(f"{link}: unknown widget {widget!r}")
+
+    seen_slider = False
+    for key, raw in pairs:  # applied in order, like the page script does
+        model = check_control(layout, key, raw, link)
+        if isinstance(model, Slider):
+            seen_slider = True
+        else:
+            # A select can redefine a slider (the true-value range), so selects go first.
+            assert not seen_slider, f"{link}: select {key!r} comes after a slider"
+        if widget == "loss-explorer" and key == "primary_select":
+            layout = explorer_layout(raw)
+
+
+def test_pages_have_state_links_to_both_widgets():
+    for page in PAGES:
+        widgets = {link.split("#", 1)[1].split("?", 1)[0] for link in state_links(text_of(page))}
+        assert widgets == {"loss-explorer", "loss-landscape"}, page
+
+
+def faq_questions() -> list[tuple[str, str]]:
+    """(heading, body) for every question: the ``###`` headings of faq.md."""
+    parts = re.split(r"^(#{2,3} .*)$", text_of("faq.md"), flags=re.M)
+    out = []
+    for head, body in zip(parts[1::2], parts[2::2]):
+        if head.startswith("### "):
+            out.append((head, body))
+    return out
+
+
+def test_faq_has_at_least_ten_questions_with_anchors():
+    questions = faq_questions()
+    assert len(questions) >= 10
+    for head, _ in questions:
+        assert "?" in head and re.search(r"\{#[\w-]+\}\s*$", head), head
+
+
+@pytest.mark.parametrize("head,body", faq_questions(), ids=lambda v: v[4:40] if v.startswith("#") else "")
+def test_every_faq_answer_links_to_a_widget_state(head, body):
+    assert state_links(body), f"{head}: no link to a widget state"
+    assert "**Try it:**" in body, f"{head}: no Try it line"
+
+
+def test_every_row_of_the_selection_table_links_to_a_widget_state():
+    section = text_of("selection-guide.md").split("## The table", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]  # no head, rule
+    assert len(rows) >= 8
+    for row in rows:
+        assert state_links(row), f"row without a widget-state link: {row[:60]}"
+
+
+# ------------------------------------------------------- quoted numbers
+
+def quoted(page: str, literal: str, value: float):
+    """``literal`` appears on ``page``, and the number in it is ``value`` rounded to
+    as many decimals as the page shows (``literal`` may carry words around it)."""
+    assert literal in text_of(page), f"{page}: {literal!r} not found"
+    digits = re.findall(r"[-−]?\d+(?:\.\d+)?", literal)[-1]
+    number = float(digits.replace("−", "-"))
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    assert abs(value - number) <= 0.5 * 10 ** -decimals + 1e-12, (literal, value)
+
+
+R = np.linspace(-6.0, 6.0, 4801)  # includes 0, ±0.5, ±1 exactly
+
+
+def test_mse_and_mae_cross_at_an_error_of_one():
+    v_mse, v_mae = mse.value(R, 0.0), mae.value(R, 0.0)
+    a = np.abs(R)
+    np.testing.assert_allclose(v_mse[a == 1], v_mae[a == 1])
+    assert (v_mse[(a > 0) & (a < 1)] < v_mae[(a > 0) & (a < 1)]).all()
+    assert (v_mse[a > 1] > v_mae[a > 1]).all()
+    assert float(mse.value(0.5, 0)) == 0.25 and float(mae.value(0.5, 0)) == 0.5
+    assert float(mse.value(3, 0)) == 9 and float(mae.value(3, 0)) == 3
+    # The gradients trade places at |r| = 0.5.
+    g_mse, g_mae = np.abs(mse.grad(R, 0.0)), np.abs(mae.grad(R, 0.0))
+    np.testing.assert_allclose(g_mse[a == 0.5], g_mae[a == 0.5])
+    assert (g_mse[(a > 0) & (a < 0.5)] < 1).all() and (g_mse[a > 0.5] > 1).all()
+
+
+def test_mae_gradient_has_size_one_everywhere_off_zero():
+    g = mae.grad(R, 0.0)
+    assert (np.abs(g[R != 0]) == 1).all()
+    assert float(mae.grad(0.0, 0.0)) == 0.0  # PyTorch's choice at the corner
+
+
+def test_mse_gradient_fades_near_the_target():
+    np.testing.assert_allclose(mse.grad([0.1, 0.01], 0.0), [0.2, 0.02])
+
+
+@pytest.mark.parametrize("delta", huber.params[0].choices)
+def test_huber_is_half_square_inside_delta_and_linear_outside(delta):
+    a = np.abs(R)
+    v, g = huber.value(R, 0.0, delta=delta), huber.grad(R, 0.0, delta=delta)
+    inside = a < delta
+    np.testing.assert_allclose(v[inside], 0.5 * R[inside] ** 2)
+    np.testing.assert_allclose(v[~inside], delta * (a[~inside] - delta / 2))
+    np.testing.assert_allclose(g, np.clip(R, -delta, delta))  # r clipped to [-δ, δ]
+    # The two pieces meet with the same value and slope.
+    assert float(huber.value(delta, 0.0, delta=delta)) == pytest.approx(0.5 * delta**2)
+    assert float(huber.grad(delta, 0.0, delta=delta)) == pytest.approx(delta)
+    # Where every error is inside δ, Huber is half of MSE.
+    np.testing.assert_allclose(v[inside], 0.5 * mse.value(R, 0.0)[inside])
+
+
+def test_huber_delta_one_runs_half_a_unit_under_mae():
+    far = R[np.abs(R) >= 1]
+    np.testing.assert_allclose(huber.value(far, 0.0, delta=1.0), np.abs(far) - 0.5)
+    assert float(huber.value(3.0, 0.0, delta=1.0)) == 2.5
+    quoted("faq.md", "costs 2.5", 2.5)
+
+
+def test_bce_grows_without_bound_as_p_goes_to_zero_for_label_one():
+    p = np.logspace(-12, 0, 500)
+    v = bce.value(p, 1.0)
+    assert (np.diff(v) < 0).all()  # falls as p rises: grows as p -> 0
+    assert float(bce.value(1e-9, 1.0)) > 20
+    assert float(bce.value(0.0, 1.0)) == 100.0  # each log clamped at -100, like PyTorch
+    assert float(bce.value(1.0, 0.0)) == 100.0  # the mirrored wall for label 0
+    # Mirror image: label 0 at p is label 1 at 1 - p.
+    q = np.linspace(0.01, 0.99, 99)
+    np.testing.assert_allclose(bce.value(q, 0.0), bce.value(1 - q, 1.0))
+
+
+@pytest.mark.parametrize("p,loss,grad", [
+    ("0.9", "0.105", "−1.11"), ("0.5", "0.693", "−2"), ("0.1", "2.30", "−10"),
+    ("0.01", "4.61", "−100"),
+])
+def test_bce_table_in_the_faq(p, loss, grad):
+    q = float(p)
+    quoted("faq.md", loss, float(bce.value(q, 1.0)))
+    quoted("faq.md", grad, float(bce.grad(q, 1.0)))
+
+
+def test_bce_at_one_in_a_billion():
+    quoted("faq.md", "20.7", float(bce.value(1e-9, 1.0)))
+    assert float(bce.grad(1e-9, 1.0)) == pytest.approx(-1e9)
+    # Each tenfold drop in p adds log 10.
+    steps = np.diff(bce.value([1e-1, 1e-2, 1e-3, 1e-9], 1.0))
+    np.testing.assert_allclose(steps[:2], math.log(10))
+    quoted("faq.md", "2.30", math.log(10))
+
+
+@pytest.mark.parametrize("loss", [mse, mae, huber, log_cosh])
+def test_the_valley_sits_at_the_true_value(loss):
+    x = np.linspace(-6.0, 6.0, 2401)  # step 0.005 hits every target on the slider grid
+    for t in np.arange(-3.0, 3.0 + 1e-9, 0.25):
+        v = loss.value(x, t)
+        assert x[np.argmin(v)] == pytest.approx(t)
+        assert v.min() == 0.0 and float(loss.grad(t, t)) == 0.0
+
+
+@pytest.mark.parametrize("y,floor", [(0.5, "0.693"), (0.25, "0.562")])
+def test_soft_label_floor_is_the_label_entropy(y, floor):
+    p = np.linspace(0.001, 0.999, 999)
+    v = bce.value(p, y)
+    assert p[np.argmin(v)] == pytest.approx(y)
+    assert float(bce.grad(y, y)) == 0.0
+    entropy = -(y * math.log(y) + (1 - y) * math.log(1 - y))
+    assert float(bce.value(y, y)) == pytest.approx(entropy)
+    quoted("faq.md", floor, entropy)
+
+
+def test_mae_fixed_steps_hop_across_the_target():
+    r, eta = 1.05, 0.1
+    history = []
+    for _ in range(14):
+        r -= eta * float(mae.grad(r, 0.0))
+        history.append(r)
+    assert history[9] == pytest.approx(0.05)
+    np.testing.assert_allclose(history[10::2], -0.05, atol=1e-9)
+    np.testing.assert_allclose(history[11::2], 0.05, atol=1e-9)
+
+
+@pytest.mark.parametrize("eta,factor", [(0.25, 0.5), (0.5, 0.0), (0.75, -0.5), (1.5, -2.0)])
+def test_gradient_step_on_mse_multiplies_the_error(eta, factor):
+    for r in (2.0, -0.7):
+        new = r - eta * float(mse.grad(r, 0.0))
+        assert new == pytest.approx(factor * r)
+        assert new == pytest.approx((1 - 2 * eta) * r)
+    if eta == 1.5:
+        assert float(mse.value(-2.0, 0.0)) == 4 * float(mse.value(1.0, 0.0))  # loss quadruples
+
+
+ERRORS = np.array([1.0, 1.0, 1.0, 10.0])
+
+
+def test_one_outlier_under_mse_and_mae():
+    v_mse, v_mae = mse.value(ERRORS, 0.0), mae.value(ERRORS, 0.0)
+    quoted("faq.md", "25.75", v_mse.mean())
+    quoted("faq.md", "3.25", v_mae.mean())
+    quoted("faq.md", "97%", 100 * v_mse[-1] / v_mse.sum())
+    quoted("faq.md", "77%", 100 * v_mae[-1] / v_mae.sum())
+    g_mse, g_mae = mse.grad(ERRORS, 0.0), mae.grad(ERRORS, 0.0)
+    np.testing.assert_array_equal(g_mse, [2, 2, 2, 20])
+    np.testing.assert_array_equal(g_mae, [1, 1, 1, 1])
+    assert 100 * g_mse[-1] / g_mse.sum() == pytest.approx(100 * 20 / 26)
+    quoted("faq.md", "77%", 100 * g_mse[-1] / g_mse.sum())
+    assert g_mae[-1] / g_mae.sum() == 0.25
+    # Without the outlier both read 1.
+    assert mse.value(ERRORS[:3], 0.0).mean() == 1 == mae.value(ERRORS[:3], 0.0).mean()
+    # Huber with δ = 1: in between, every push capped at 1.
+    quoted("faq.md", "2.75", float(huber.value(ERRORS, 0.0, delta=1.0).mean()))
+    np.testing.assert_array_equal(huber.grad(ERRORS, 0.0, delta=1.0), [1, 1, 1, 1])
+
+
+def test_best_constant_is_mean_for_mse_and_median_for_mae():
+    c = np.linspace(-1.0, 11.0, 12001)[:, None]
+    targets = np.array([0.0, 0.0, 0.0, 10.0])
+    assert c[np.argmin(mse.value(c, targets).mean(axis=1)), 0] == pytest.approx(2.5)
+    assert c[np.argmin(mae.value(c, targets).mean(axis=1)), 0] == pytest.approx(0.0)
+
+
+def test_one_number_ranks_models_and_the_loss_decides_how():
+    a, b = np.array([1.0, 5.0]), np.array([3.0, 3.0])
+    assert mse.value(a, 0).mean() == 13 and mse.value(b, 0).mean() == 9
+    assert mae.value(a, 0).mean() == 3 == mae.value(b, 0).mean()
+
+
+# ------------------------------------------------------- landscape figures
+
+def _minimum(name, preset, **params):
+    return landscape.minimum(name, PRESETS[preset], **params)
+
+
+OUTLIER_MINIMA = [  # (loss, params, "(w, b)" as quoted, MSE on the 15 clean points as quoted)
+    ("mse", {}, "(0.45, 0.18)", "0.16"),
+    ("huber", {"delta": 1.0}, "(0.70, 0.01)", "0.039"),
+    ("huber", {"delta": 0.3}, "(1.06, −0.15)", "0.0016"),
+    ("huber", {"delta": 0.1}, "(1.16, −0.18)", "0.00014"),
+]
+
+
+@pytest.mark.parametrize("name,params,wb,clean", OUTLIER_MINIMA)
+def test_outlier_preset_minima_and_clean_fit(name, params, wb, clean):
+    w, b, _ = _minimum(name, "outliers", **params)
+    qw, qb = (float(s.replace("−", "-")) for s in wb.strip("()").split(", "))
+    assert (round(w, 2), round(b, 2)) == (qw, qb)
+    assert wb in text_of("faq.md")
+    pre = PRESETS["outliers"]
+    quoted("faq.md", clean, landscape.loss_at("mse", pre.x[:15], pre.y[:15], w, b))
+
+
+def test_outlier_preset_clean_answer_and_mae():
+    pre = PRESETS["outliers"]
+    assert len(pre.x) == 17  # fifteen clean targets and two at 1.5
+    np.testing.assert_allclose(pre.y[:15], np.tanh(1.2 * pre.x[:15] - 0.2))
+    np.testing.assert_array_equal(pre.y[15:], [1.5, 1.5])
+    w, b, _ = _minimum("mae", "outliers")
+    assert (w, b) == pytest.approx((1.2, -0.2), abs=1e-4)
+    assert landscape.loss_at("mse", pre.x[:15], pre.y[:15], w, b) < 1e-6  # essentially perfect
+    for page in PAGES:
+        assert "(0.45, 0.18)" in text_of(page) and "(1.2, -0.2)" in text_of(page)
+    assert "(1.06, -0.15)" in text_of("selection-guide.md")
+    assert "(1.16, -0.18)" in text_of("selection-guide.md")
+
+
+def test_outlier_preset_training_loss_is_lowest_for_the_worse_fit():
+    pre = PRESETS["outliers"]
+    at_mse = _minimum("mse", "outliers")
+    at_mae = _minimum("mae", "outliers")
+    train_mse = landscape.loss_at("mse", pre.x, pre.y, *at_mse[:2])
+    train_mae_fit = landscape.loss_at("mse", pre.x, pre.y, *at_mae[:2])
+    quoted("faq.md", "0.553", train_mse)
+    quoted("faq.md", "0.692", train_mae_fit)
+    assert train_mse < train_mae_fit
+
+
+def test_two_point_start_and_minimum():
+    pre = PRESETS["two_points"]
+    assert pre.start == (-0.5, 1.5)
+    quoted("faq.md", "1.63", landscape.loss_at("mse", pre.x, pre.y, *pre.start))
+    w, b, L = _minimum("mse", "two_points")
+    assert (w, b) == pytest.approx((1.5, 0.3), abs=1e-6) and L < 1e-10
+
+
+def test_sloped_line_valley_along_and_across():
+    pre = PRESETS["sloped_line"]
+    along = landscape.loss_at("mse", pre.x, pre.y, 1.0, -0.16)
+    across = landscape.loss_at("mse", pre.x, pre.y, 0.8, 0.3)
+    assert along < 0.01
+    assert 9 < across / along < 12  # "about ten times higher"
+    assert "(1.0, -0.16)" in text_of("faq.md") and "(0.8, 0.3)" in text_of("faq.md")
+
+
+def test_unreachable_floor():
+    w, b, L = _minimum("mse", "unreachable")
+    quoted("faq.md", "0.173", L)
+    assert (round(w, 2), round(b, 2)) == (3.34, 1.36)
+    assert "(3.34, 1.36)" in text_of("faq.md")
+    quoted("faq.md", "0.27", _minimum("mae", "unreachable")[2])
+
+
+# ------------------------------------------------------- selection guide
+
+def test_log_cosh_is_half_square_near_zero_and_abs_minus_log2_far_away():
+    small = np.linspace(-0.01, 0.01, 21)
+    np.testing.assert_allclose(log_cosh.value(small, 0.0), 0.5 * small**2, rtol=1e-4, atol=1e-12)
+    far = np.array([-6.0, 6.0, 10.0])
+    np.testing.assert_allclose(log_cosh.value(far, 0.0), np.abs(far) - math.log(2), rtol=1e-5)
+    np.testing.assert_allclose(log_cosh.grad(R, 0.0), np.tanh(R))
+
+
+def test_categorical_cross_entropy_is_minus_log_of_the_true_class():
+    quoted("selection-guide.md", "0.693", float(bce.value(0.5, 1.0)))
+    quoted("selection-guide.md", "2.30", float(bce.value(0.1, 1.0)))
+    # With two classes, softmax cross-entropy is the engine's binary cross-entropy.
+    z = np.linspace(-5, 5, 41)
+    logits = np.stack([z, np.zeros_like(z)], axis=1)
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(-np.log(p[:, 0]), bce.value(p[:, 0], 1.0), rtol=1e-12)
+    np.testing.assert_allclose(-np.log(p[:, 1]), bce.value(p[:, 0], 0.0), rtol=1e-9)
+
+
+def test_through_a_sigmoid_bce_pushes_the_score_with_p_minus_y():
+    p = np.linspace(0.01, 0.99, 99)
+    for y in (0.0, 1.0):
+        np.testing.assert_allclose(bce.grad(p, y) * p * (1 - p), p - y, atol=1e-12)
+
+
+def test_imbalance_easy_negatives_add_up():
+    easy = float(bce.value(0.1, 0.0))
+    quoted("selection-guide.md", "0.105", easy)
+    quoted("selection-guide.md", "10.4", 99 * easy)
+    assert float(bce.value(0.5, 1.0)) == pytest.approx(math.log(2))
+    # Pushes on the score: 99 easy negatives at p - y = 0.1 outweigh one positive at -0.5.
+    assert 99 * 0.1 > abs(float(bce.grad(0.5, 1.0)) * 0.25)
+
+
+@pytest.mark.parametrize("pt,literal", [(0.9, "0.001"), (0.1, "1.87")])
+def test_focal_loss_examples(pt, literal):
+    gamma = 2.0
+    ce = float(bce.value(pt, 1.0))  # -log p_t
+    quoted("selection-guide.md", literal, (1 - pt) ** gamma * ce)
+    if pt == 0.1:
+        assert (1 - pt) ** gamma == pytest.approx(0.81)
+
+
+def test_mse_on_probabilities_is_bounded_and_its_push_dies():
+    p = np.linspace(0.0, 1.0, 1001)
+    assert mse.value(p, 1.0).max() == 1.0
+    quoted("selection-guide.md", "4.61", float(bce.value(0.01, 1.0)))
+    factor = p * (1 - p)
+    assert factor.max() == 0.25 and p[np.argmax(factor)] == 0.5
+    q = 0.01
+    push_bce = float(bce.grad(q, 1.0)) * q * (1 - q)
+    push_mse = float(mse.grad(q, 1.0)) * q * (1 - q)
+    quoted("selection-guide.md", "-0.99", push_bce)
+    quoted("selection-guide.md", "-0.0196", push_mse)
+    assert 45 < push_bce / push_mse < 55  # "some fifty times weaker"
