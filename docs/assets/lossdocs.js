@@ -100,7 +100,8 @@
 
   // Slider handles are drawn by noUiSlider inside Bokeh's shadow DOM without a
   // name; give each its slider's title so assistive technology announces it,
-  // again after any re-render (a new axis can rebuild the handle).
+  // and take a disabled slider out of the Tab order, again after any re-render
+  // (a new axis can rebuild the handle).
   function labelSliders(item) {
     const doc = Bokeh.documents.find((d) => d.get_model_by_id(item.root_id) != null)
     if (doc == null) return
@@ -111,6 +112,8 @@
         if (view == null) return
         for (const handle of view.shadow_el.querySelectorAll(".noUi-handle")) {
           handle.setAttribute("aria-label", model.title)
+          handle.setAttribute("aria-disabled", String(model.disabled))
+          handle.tabIndex = model.disabled ? -1 : 0
         }
       }
       label()
