@@ -24,7 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from lossdocs import embed, tables, widgets
+from lossdocs import embed, notebook, tables, widgets
 from lossdocs.mathrender import KatexRenderer, MathError
 
 MARKER = re.compile(r"<!--\s*(?P<kind>widget|table):\s*(?P<name>[^\s>]+)\s*-->")
@@ -106,7 +106,9 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """on_page_content: typeset the page's formulas with KaTeX."""
+    """on_page_content: typeset the page's formulas with KaTeX; give notebook cells
+    stable ids (nbformat invents random ones on every read)."""
+    html = notebook.stable_cell_ids(html)
     try:
         return state.katex.render_html(html, page.file.src_uri)
     except MathError as err:

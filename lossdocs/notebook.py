@@ -1,0 +1,192 @@
+"""The notebook page: Bokeh figures that use the site's BokehJS, and the notebook cache.
+
+Not part of the widget data flow; used by ``docs/notebooks/engine.py`` (which
+mkdocs-jupyter executes at build time) and by the ``mkdocs-jupyter`` block of
+``mkdocs.yml``.
+
+* :func:`show` turns a Bokeh figure into notebook output that the built page
+  draws without any CDN: a ``<div>``, a ``<script>`` tag loading the site's own
+  ``bokeh.min.js``, and an inline script that pushes the figure's ``json_item``
+  onto ``window.lossdocsQueue``, which ``docs/assets/lossdocs.js`` (on every page)
+  embeds once BokehJS is there -- exactly like the lessons' widgets, including a
+  ``<noscript>`` static SVG of the figure's lines for readers without JavaScript.
+* :func:`stable_cell_ids` makes a rendered notebook page the same on every build
+  (for ``hooks.on_page_content``; see its docstring).
+* :func:`cache_dir` is where mkdocs-jupyter keeps the executed page. The plugin keys
+  its cache on the notebook's text and its own options only, so an edit to the
+  engine would otherwise leave stale outputs on the page; the folder is named after
+  a fingerprint of this package (and of the versions that shape the page), so any
+  such change means a fresh run. It lives under ``.cache/`` beside ``mkdocs.yml``,
+  never in ``docs/``, so ``mkdocs serve`` does not rebuild in a loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+import shutil
+import sys
+from html import escape
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+from bokeh.embed import json_item
+from bokeh.models import GlyphRenderer, Line, Plot
+
+from lossdocs import embed, svg
+
+__all__ = ["Figure", "cache_dir", "fingerprint", "show", "stable_cell_ids"]
+
+CACHE_SUBDIR = Path(".cache") / "mkdocs-jupyter"
+CELL_ID = re.compile(r'\bid="cell-id=[^"]*"')
+# Packages whose version changes what the executed page looks like.
+_VERSIONED = ("mkdocs-jupyter", "nbconvert", "nbclient", "jupytext")
+
+
+def fingerprint() -> str:
+    """Changes whenever the package, Python, numpy/Bokeh or the notebook toolchain change."""
+    h = hashlib.sha256(embed.fingerprint().encode())
+    h.update(f"python {sys.version_info[:3]}".encode())
+    for name in _VERSIONED:
+        try:
+            h.update(f"{name} {version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{name} -".encode())
+    return h.hexdigest()[:16]
+
+
+def cache_dir(config_dir: str | os.PathLike) -> str:
+    """``<config_dir>/.cache/mkdocs-jupyter/<fingerprint>``, for mkdocs-jupyter's ``cache_dir``.
+
+    Folders of other fingerprints are removed: their pages were made from sources
+    that are no longer there. (The plugin evicts stale entries inside the folder.)
+    """
+    root = Path(os.path.abspath(os.fspath(config_dir))) / CACHE_SUBDIR
+    here = root / fingerprint()
+    if root.is_dir():
+        for old in root.iterdir():
+            if old == here:
+                continue
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+    return str(here)
+
+
+class Figure:
+    """Notebook output for one Bokeh figure (rich display via ``_repr_html_``)."""
+
+    def __init__(self, html: str, name: str):
+        self.html = html
+        self.name = name
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<lossdocs figure {self.name!r}: drawn by BokehJS on the site's page>"
+
+
+def _site_look(model) -> None:
+    """Transparent plots without the Bokeh logo, so the site's light/dark palette shows through
+    (``lossdocs.js`` re-colours axes, grids and legend text when the reader switches)."""
+    for plot in model.select({"type": Plot}):
+        plot.background_fill_color = None
+        plot.border_fill_color = None
+        plot.outline_line_color = None
+        if plot.toolbar is not None:
+            plot.toolbar.logo = None
+        for legend in plot.legend:
+            legend.background_fill_color = None
+            legend.border_line_color = None
+
+
+def _value(spec):
+    """A Bokeh property that holds one value (``"x"``, ``value("x")`` or ``{"value": "x"}``)."""
+    if isinstance(spec, dict):
+        return spec.get("value", spec.get("field"))
+    return getattr(spec, "value", getattr(spec, "field", spec))
+
+
+def _fallback_svg(plot: Plot, caption: str) -> str:
+    """The figure's line glyphs as a static SVG (``lossdocs.svg``), for readers without
+    JavaScript; other glyphs are left out."""
+    labels = {}
+    for legend in plot.legend:
+        for item in legend.items:
+            for renderer in item.renderers:
+                labels[renderer.id] = str(_value(item.label) or "")
+    series = []
+    for renderer in plot.renderers:  # in the order they were added, as the legend lists them
+        if not isinstance(renderer, GlyphRenderer) or not isinstance(renderer.glyph, Line):
+            continue
+        glyph, data = renderer.glyph, renderer.data_source.data
+        series.append(svg.Series(
+            np.asarray(data[_value(glyph.x)], float), np.asarray(data[_value(glyph.y)], float),
+            labels.get(renderer.id, ""), str(_value(glyph.line_color)),
+            dashed=bool(glyph.line_dash) and glyph.line_dash != "solid",
+            width=float(_value(glyph.line_width)),
+        ))
+    if not series:
+        return ""
+
+    def limits(rng, values) -> tuple[float, float]:
+        start, end = getattr(rng, "start", None), getattr(rng, "end", None)
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (start, end)):
+            # a data range (NaN until BokehJS fills it in): the data's extent
+            finite = np.concatenate([v[np.isfinite(v)] for v in values])
+            start, end = float(finite.min()), float(finite.max())
+        return float(start), float(end)
+
+    chart = svg.Chart(
+        title=plot.title.text if plot.title is not None and plot.title.text else caption,
+        xlabel=str(plot.xaxis[0].axis_label or "") if plot.xaxis else "",
+        ylabel=str(plot.yaxis[0].axis_label or "") if plot.yaxis else "",
+        xlim=limits(plot.x_range, [s.x for s in series]),
+        ylim=limits(plot.y_range, [s.y for s in series]),
+        series=series,
+    )
+    return svg.render(chart, desc=caption)
+
+
+def show(plot: Plot, name: str, caption: str, prefix: str = "../") -> Figure:
+    """Embed ``plot`` (a Bokeh figure) in the notebook page, drawn with the site's own
+    BokehJS, like the lessons' widgets: in a frame, with a ``<noscript>`` static picture
+    of its lines and ``caption`` for readers without JavaScript. ``prefix`` leads from
+    the page to the site's root: the notebook is at ``notebooks/engine.html``, so
+    ``"../"``. Model ids are made stable (``lossdocs-nb-<name>-N``), so two builds write
+    the same page."""
+    if not isinstance(plot, Plot):
+        raise TypeError(f"show() takes a Bokeh figure, got {type(plot).__name__}")
+    _site_look(plot)
+    target = f"lossdocs-nb-{name}"
+    item = embed._stable_ids(json_item(plot, target=None), target)
+    item["target_id"] = target
+    html = (
+        f'<div class="lossdocs-widget lossdocs-notebook-figure" data-widget="nb-{name}">\n'
+        f'<div class="lossdocs-widget__root" id="{target}"></div>\n'
+        f'<noscript><figure class="lossdocs-fallback">{_fallback_svg(plot, caption)}'
+        f"<figcaption>{escape(caption)}</figcaption></figure></noscript>\n"
+        f'<script src="{prefix}{embed.BOKEH_DIR}/bokeh.min.js"></script>\n'
+        f"<script>(window.lossdocsQueue = window.lossdocsQueue || []).push({embed._script_json(item)});</script>\n"
+        f"</div>"
+    )
+    return Figure(html, name)
+
+
+def stable_cell_ids(html: str) -> str:
+    """Number the cells of a rendered notebook page in page order (``id="nb-cell-1"``, ...).
+
+    nbformat gives every cell a random id each time a notebook is read (jupytext's
+    ``.py`` carries none), and nbconvert writes it into the page as
+    ``id="cell-id=1c27d5e6"``, so two clean builds of the same notebook differ there
+    and only there. Nothing links to these ids. (``cell-N`` is taken: mkdocs-jupyter's
+    copy buttons use it.) Meant for ``on_page_content`` of notebook pages, which runs
+    whether the page came from mkdocs-jupyter's cache or a fresh run.
+    """
+    counter = itertools.count(1)
+    return CELL_ID.sub(lambda m: f'id="nb-cell-{next(counter)}"', html)
