@@ -22,8 +22,8 @@ Engine (no budget)
 
 Clean build (budget <= 20 s)
     Wall time of ``python -m mkdocs build --strict --site-dir <temp dir>`` run
-    after deleting ``.cache/widgets`` and ``.cache/katex.json``. Both are
-    regenerable caches (built widgets and KaTeX output; the build writes them
+    after deleting ``.cache/`` (built widgets, KaTeX output, the executed notebook). All
+    are regenerable caches (the build writes them
     again), so deleting them costs nothing but the time measured here. The
     command runs with ``NO_MKDOCS_2_WARNING=1`` and without ``LOSSDOCS_QUICK``,
     so it is the full build a reader's site comes from.
@@ -112,7 +112,7 @@ from lossdocs import curves, embed, widgets
 from lossdocs.browser import HOW_TO_GET_ONE, SiteServer, find_chromium, launch, watch
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHES = (ROOT / ".cache" / "widgets", ROOT / ".cache" / "katex.json")
+CACHES = (ROOT / ".cache",)  # widgets, KaTeX output, executed notebook: all regenerable
 
 KB = 1000
 WIDGET_PAGE_BUDGET = 800 * KB

@@ -23,32 +23,25 @@ by a timeout that fails the test.
 from __future__ import annotations
 
 import html
-import io
 import re
-import time
 
 import numpy as np
+import pagetools
 import pytest
+from pagetools import image, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import losses
-from lossdocs.browser import is_local, watch
+from lossdocs.browser import is_local
 from lossdocs.widgets.explorer import OVERLAY_COLOR, PRIMARY_COLOR
 
 pytestmark = pytest.mark.browser
 
 LESSON = "lessons/loss-functions.html"
 HOME = "index.html"
-VIEWPORT = {"width": 1280, "height": 1100}
 TIMEOUT_MS = 10_000  # any single wait; a healthy page needs well under a second
 
 # JavaScript helpers, prepended to every snippet evaluated in the page.
-JS_HELPERS = r"""
-const doc = () => Bokeh.documents[0]
-const model = (name) => {
-  const m = doc().get_model_by_name(name)
-  if (!m) throw new Error(`no Bokeh model named ${name}`)
-  return m
-}
+JS_HELPERS = pagetools.BOKEH_JS + r"""
 const modelsOfType = (type) => [...doc().all_models].filter((m) => m.type === type)
 const rootViews = () => doc().roots().map((r) => Bokeh.index.get_by_id(r.id))
 const viewOf = (name) => {
@@ -104,27 +97,12 @@ const widgetDrawn = () => {
 
 def js(page, body: str, arg=None):
     """Evaluate ``body`` (a function body that may ``return``) with JS_HELPERS in scope."""
-    return page.evaluate(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg)
+    return pagetools.run_js(page, JS_HELPERS, body, arg)
 
 
 def wait_js(page, body: str, arg=None, what: str = "condition", timeout: int = TIMEOUT_MS):
     """Wait until ``body`` returns a truthy value; fail the test saying ``what`` did not happen."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg=arg, timeout=timeout)
-    except PlaywrightTimeout:
-        pytest.fail(f"timed out after {timeout} ms waiting for: {what}")
-
-
-def open_page(browser, url: str, **context_options):
-    """A new context and page with the request guard on, at ``url``: (context, page, log)."""
-    context = browser.new_context(viewport=VIEWPORT, **context_options)
-    page = context.new_page()
-    log = watch(page)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")  # the search worker's index too
-    return context, page, log
+    pagetools.wait_js(page, JS_HELPERS, body, arg, what, timeout)
 
 
 def wait_for_widget(page) -> None:
@@ -163,33 +141,12 @@ def element(page, name: str):
     return el
 
 
-def next_frames(page, n: int = 2) -> None:
-    """Let the page render ``n`` animation frames (Bokeh paints on the next frame)."""
-    page.evaluate(
-        "(n) => new Promise((done) => { const step = (k) => k === 0 ? done() :"
-        " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
 
 
-def shot(el) -> bytes:
-    return el.screenshot(animations="disabled")
 
 
-def wait_for_new_picture(page, el, before: bytes, what: str, timeout: float = 5.0) -> bytes:
-    """Screenshots of ``el`` until one differs from ``before``; fail after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        next_frames(page)
-        after = shot(el)
-        if after != before:
-            return after
-        if time.monotonic() > deadline:
-            pytest.fail(f"the picture did not change within {timeout} s after {what}")
 
 
-def image(png: bytes):
-    from PIL import Image
-
-    return Image.open(io.BytesIO(png)).convert("RGB")
 
 
 def hex_rgb(color: str) -> tuple[int, int, int]:

@@ -19,34 +19,27 @@ timeout that fails the test.
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
-import time
 
 import numpy as np
+import pagetools
 import pytest
+from pagetools import colours, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import landscape
-from lossdocs.browser import is_local, watch
+from lossdocs.browser import is_local
 from lossdocs.widgets import landscape as widget
 
 pytestmark = pytest.mark.browser
 
 PAGE = "lessons/loss-landscape.html"
 ATLAS = widget.landscape_atlas()  # what the page ships, rebuilt here to compare against
-VIEWPORT = {"width": 1280, "height": 1100}
 TIMEOUT_MS = 10_000
 DOUBLE_TAP_MS = 300  # BokehJS UIGestures.doubletap_threshold
 
-JS_HELPERS = r"""
-const doc = () => Bokeh.documents[0]
-const model = (name) => {
-  const m = doc().get_model_by_name(name)
-  if (!m) throw new Error(`no Bokeh model named ${name}`)
-  return m
-}
+JS_HELPERS = pagetools.BOKEH_JS + r"""
 const viewOf = (name) => {
   const stack = doc().roots().map((r) => Bokeh.index.get_by_id(r.id)).filter(Boolean)
   while (stack.length > 0) {
@@ -93,25 +86,11 @@ const state = () => JSON.stringify({
 
 
 def js(page, body: str, arg=None):
-    return page.evaluate(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg)
+    return pagetools.run_js(page, JS_HELPERS, body, arg)
 
 
 def wait_js(page, body: str, arg=None, what: str = "condition"):
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(f"(arg) => {{ {JS_HELPERS}\n{body}\n}}", arg=arg, timeout=TIMEOUT_MS)
-    except PlaywrightTimeout:
-        pytest.fail(f"timed out after {TIMEOUT_MS} ms waiting for: {what}")
-
-
-def open_page(browser, url: str, **context_options):
-    context = browser.new_context(viewport=VIEWPORT, **context_options)
-    page = context.new_page()
-    log = watch(page)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    return context, page, log
+    pagetools.wait_js(page, JS_HELPERS, body, arg, what, TIMEOUT_MS)
 
 
 def wait_drawn(page) -> None:
@@ -132,30 +111,12 @@ def element(page, name: str):
     return el
 
 
-def next_frames(page, n: int = 2) -> None:
-    page.evaluate("(n) => new Promise((done) => { const step = (k) => k === 0 ? done() :"
-                  " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
 
 
-def shot(el) -> bytes:
-    return el.screenshot(animations="disabled")
 
 
-def wait_new_picture(page, el, before: bytes, what: str, timeout: float = 5.0) -> bytes:
-    deadline = time.monotonic() + timeout
-    while True:
-        next_frames(page)
-        after = shot(el)
-        if after != before:
-            return after
-        if time.monotonic() > deadline:
-            pytest.fail(f"the picture did not change within {timeout} s after {what}")
 
 
-def colours(png: bytes) -> int:
-    from PIL import Image
-
-    return len(np.unique(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3), axis=0))
 
 
 def assert_clean(log) -> None:
@@ -296,7 +257,7 @@ def test_every_select_swaps_the_grid(browser, server):
                 set_value(page, "loss_select", loss)
                 wait_js(page, "return !model(arg).disabled", name, what=f"{name} to be enabled")
                 wait_state_change(page, before, f"choosing {loss}")
-                wait_new_picture(page, heat, png, f"choosing {loss}")
+                wait_for_new_picture(page, heat, png, f"choosing {loss}")
             before, png = state(page), shot(heat)
             old_current = js(page, "return [model('current').data.x[0], model('current').data.y[0]]")
             value = js(page, "const m = model(arg); return m.options.map((o) => Array.isArray(o) ? o[0] : o)"
@@ -305,7 +266,7 @@ def test_every_select_swaps_the_grid(browser, server):
             set_value(page, name, value)
             wait_js(page, "return JSON.parse(state()).image !== JSON.parse(arg).image", before,
                     what=f"the heat image to change after setting {name} to {value}")
-            wait_new_picture(page, heat, png, f"setting {name} to {value}")
+            wait_for_new_picture(page, heat, png, f"setting {name} to {value}")
             assert_shows_atlas_grid(page)
             ranges = js(page, "const f = model('heatmap'), c = model('current').data; return"
                               " [f.x_range.start, f.x_range.end, f.y_range.start, f.y_range.end, c.x[0], c.y[0]]")
@@ -337,7 +298,7 @@ def test_click_moves_the_marker_and_redraws_the_fit(lesson):
                         " x: Array.from(model('residuals').data.x1), y1: Array.from(model('residuals').data.y1)}")
         np.testing.assert_allclose(data["cy"], np.tanh(now["w"] * np.asarray(data["cx"]) + now["b"]), atol=1e-12)
         np.testing.assert_allclose(data["y1"], np.tanh(now["w"] * preset.x + now["b"]), atol=1e-12)
-        wait_new_picture(page, fit, png, f"clicking at w={w}, b={b}")
+        wait_for_new_picture(page, fit, png, f"clicking at w={w}, b={b}")
         m = check_loss_text(page, now["text"], READOUT, now["w"], now["b"])
         assert m[5] == "clicked"
     assert_clean(log)

@@ -42,12 +42,12 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 from conftest import ROOT
+from pagetools import VIEWPORT
 
 from lossdocs.browser import watch
 
 pytestmark = pytest.mark.browser
 
-VIEWPORT = {"width": 1280, "height": 1100}
 TIMEOUT_MS = 10_000  # any single wait; a healthy page needs well under a second
 CHANGE_TIMEOUT_S = 5.0  # for a picture or a value to change after an action
 MAX_TABS = 400  # Tab presses before giving up on reaching a control

@@ -1,0 +1,85 @@
+"""Page helpers shared by the browser tests: open a guarded page, wait for frames,
+compare pictures. (Chromium itself, the server and the request guard live in
+``lossdocs.browser``; this is only what tests do with a page.)"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+
+from lossdocs.browser import watch
+
+VIEWPORT = {"width": 1280, "height": 1100}
+
+# JavaScript every test snippet may use: the page's (first) Bokeh document and its
+# models by name. Test files add their own helpers after it.
+BOKEH_JS = r"""
+const doc = () => Bokeh.documents[0]
+const model = (name) => {
+  const m = doc().get_model_by_name(name)
+  if (!m) throw new Error(`no Bokeh model named ${name}`)
+  return m
+}
+"""
+
+
+def open_page(browser, url: str, viewport: dict | None = None, **context_options):
+    """A new context and page with the request guard on, at ``url``: (context, page, log)."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, **context_options)
+    page = context.new_page()
+    log = watch(page)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")  # the search worker's index too
+    return context, page, log
+
+
+def next_frames(page, n: int = 2) -> None:
+    """Let the page render ``n`` animation frames (Bokeh paints on the next frame)."""
+    page.evaluate(
+        "(n) => new Promise((done) => { const step = (k) => k === 0 ? done() :"
+        " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
+
+
+def shot(el) -> bytes:
+    return el.screenshot(animations="disabled")
+
+
+def wait_for_new_picture(page, el, before: bytes, what: str, timeout: float = 5.0) -> bytes:
+    """Screenshots of ``el`` until one differs from ``before``; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        next_frames(page)
+        after = shot(el)
+        if after != before:
+            return after
+        if time.monotonic() > deadline:
+            pytest.fail(f"the picture did not change within {timeout} s after {what}")
+
+
+def image(png: bytes):
+    from PIL import Image
+
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def colours(png: bytes) -> int:
+    """How many distinct colours a PNG has (a blank canvas has one or two)."""
+    return len(np.unique(np.asarray(image(png)).reshape(-1, 3), axis=0))
+
+
+def run_js(page, helpers: str, body: str, arg=None):
+    """Evaluate ``body`` (a function body that may ``return``) with ``helpers`` in scope."""
+    return page.evaluate(f"(arg) => {{ {helpers}\n{body}\n}}", arg)
+
+
+def wait_js(page, helpers: str, body: str, arg=None, what: str = "condition", timeout: int = 10_000):
+    """Wait until ``body`` returns a truthy value; fail the test saying ``what`` did not happen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"(arg) => {{ {helpers}\n{body}\n}}", arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"timed out after {timeout} ms waiting for: {what}")
