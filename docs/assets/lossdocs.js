@@ -89,12 +89,19 @@
     if (wanted.length > 0) {
       host.scrollIntoView()
     }
+    // Written once the controls have been still for a moment: rewriting the
+    // address costs the browser a few ms, which must not land in the frame
+    // that draws the change.
+    let pending = null
     const write = () => {
       const query = controls.map((m) => `${m.name}=${encodeURIComponent(m.value)}`).join("&")
       history.replaceState(null, "", `#${widget}?${query}`)
     }
     for (const model of controls) {
-      model.properties.value.change.connect(write)
+      model.properties.value.change.connect(() => {
+        clearTimeout(pending)
+        pending = setTimeout(write, 300)
+      })
     }
   }
 
