@@ -107,7 +107,6 @@ class WidgetCache:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.memory: dict[str, dict] = {}
-        self.built: list[str] = []  # names built (not loaded) during this process
 
     def get(self, name: str) -> dict:
         key = f"{name}-{fingerprint()}"
@@ -122,7 +121,6 @@ class WidgetCache:
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data), encoding="utf-8")
             tmp.replace(path)
-            self.built.append(name)
         self.memory[key] = data
         return data
 
