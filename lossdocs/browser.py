@@ -134,8 +134,15 @@ def watch(page) -> PageLog:
     page.on("request", lambda req: log.requests.append(req.url))
     page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-    page.on(
-        "requestfailed",
-        lambda req: None if req.url in log.blocked else log.failed.append(f"{req.url} ({req.failure})"),
-    )
+
+    def failed(req):
+        # A request the browser itself cancelled (the page moved on, a lazy favicon
+        # fetch outlived a test's actions) is not the site failing; a refused or
+        # missing file is, and so is any HTTP error status (below).
+        if req.url in log.blocked or "ERR_ABORTED" in (req.failure or ""):
+            return
+        log.failed.append(f"{req.url} ({req.failure})")
+
+    page.on("requestfailed", failed)
+    page.on("response", lambda r: log.failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
     return log
