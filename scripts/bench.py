@@ -33,9 +33,9 @@ No-change rebuild (budget <= 5 s)
 
 First-load weight, per page (widget page <= 800 KB gzip, other page <= 250 KB gzip)
     Every ``*.html`` of the built site except ``404.html`` is opened in
-    headless Chromium (``lossdocs.browser.launch``; 1280x900 viewport; a fresh
+    headless Chromium (``browser.launch``; 1280x900 viewport; a fresh
     browser context per page, so nothing is cached), served from 127.0.0.1 by
-    ``lossdocs.browser.SiteServer``, with ``lossdocs.browser.watch`` aborting
+    ``browser.SiteServer``, with ``browser.watch`` aborting
     every non-local request. Every response until network idle plus 1 s is
     counted: the HTML and every local file it pulls in (JS, CSS, fonts, search
     index and worker, images). The value is the sum of the raw bodies and the
@@ -108,10 +108,12 @@ from pathlib import Path
 
 import bokeh
 
-from lossdocs import curves, embed, widgets
-from lossdocs.browser import HOW_TO_GET_ONE, SiteServer, find_chromium, launch, watch
+from lossdocs import curves, widgets
+from lossdocs.site import embed
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the browser harness lives with the tests
+from browser import HOW_TO_GET_ONE, SiteServer, find_chromium, launch, watch  # noqa: E402
 CACHES = (ROOT / ".cache",)  # widgets, KaTeX output, executed notebook: all regenerable
 
 KB = 1000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,19 @@ def run_mkdocs(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subproc
     )
 
 
+def project_copy(dest: Path) -> Path:
+    """A throwaway copy of the project (``mkdocs.yml``, ``docs``, ``lossdocs``; no caches)
+    to build variants of."""
+    dest.mkdir()
+    for name in ("mkdocs.yml", "docs", "lossdocs"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory) -> Path:
     """The site built once with ``mkdocs build --strict`` into a temporary folder."""
@@ -35,7 +49,7 @@ def site_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """A Chromium to drive. Missing: a skip that says how to get one; under CI, a failure."""
-    from lossdocs.browser import HOW_TO_GET_ONE, find_chromium
+    from browser import HOW_TO_GET_ONE, find_chromium
 
     path = find_chromium()
     if path is None:
@@ -50,7 +64,7 @@ def browser(chromium_path):
     """One headless Chromium for the session (background networking off)."""
     from playwright.sync_api import sync_playwright
 
-    from lossdocs.browser import launch
+    from browser import launch
 
     with sync_playwright() as p:
         b = launch(p, chromium_path)
@@ -61,7 +75,7 @@ def browser(chromium_path):
 @pytest.fixture(scope="session")
 def server(site_dir):
     """The built site served on 127.0.0.1."""
-    from lossdocs.browser import SiteServer
+    from browser import SiteServer
 
     with SiteServer(site_dir) as s:
         yield s

@@ -1,6 +1,6 @@
 """Page helpers shared by the browser tests: open a guarded page, wait for frames,
 compare pictures. (Chromium itself, the server and the request guard live in
-``lossdocs.browser``; this is only what tests do with a page.)"""
+``browser``; this is only what tests do with a page.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from lossdocs.browser import watch
+from browser import watch
 
 VIEWPORT = {"width": 1280, "height": 1100}
 

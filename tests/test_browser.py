@@ -31,7 +31,7 @@ import pytest
 from pagetools import image, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import losses
-from lossdocs.browser import is_local
+from browser import is_local
 from lossdocs.widgets.explorer import OVERLAY_COLOR, PRIMARY_COLOR
 
 pytestmark = pytest.mark.browser

@@ -29,7 +29,7 @@ import pytest
 from pagetools import colours, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import landscape
-from lossdocs.browser import is_local
+from browser import is_local
 from lossdocs.widgets import landscape as widget
 
 pytestmark = pytest.mark.browser

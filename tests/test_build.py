@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_mkdocs
+from conftest import ROOT, project_copy, run_mkdocs
 
 pytestmark = pytest.mark.build
 
@@ -15,17 +16,6 @@ LESSON = "lessons/loss-functions.html"
 # Namespace URIs name a vocabulary; they are never fetched.
 NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML",
               "http://www.w3.org/1999/xlink")
-
-
-def project_copy(tmp_path: Path) -> Path:
-    """A throwaway copy of the project to build variants of (node_modules linked)."""
-    dest = tmp_path / "project"
-    dest.mkdir()
-    for name in ("mkdocs.yml", "docs", "lossdocs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
-    (dest / "node_modules").symlink_to(ROOT / "node_modules")
-    return dest
 
 
 def test_lesson_embeds_the_explorer_with_bokeh_and_a_fallback(site_dir):
@@ -79,7 +69,7 @@ def test_search_works_without_a_server(site_dir):
 
 
 def test_unknown_widget_fails_the_build_naming_page_and_widget(tmp_path):
-    project = project_copy(tmp_path)
+    project = project_copy(tmp_path / "project")
     (project / "docs/broken.md").write_text("# Broken\n\n<!-- widget: no-such-widget -->\n")
     out = tmp_path / "out"
     proc = run_mkdocs("build", "--strict", "--site-dir", str(out), cwd=project)
@@ -99,7 +89,7 @@ def test_quick_build_skips_widgets_but_still_checks_markers(tmp_path):
     assert "lossdocs-widget--skipped" in html and "lossdocs-loss-explorer-0" not in html
     assert "bokeh.min.js" not in html
 
-    project = project_copy(tmp_path)
+    project = project_copy(tmp_path / "project")
     (project / "docs/broken.md").write_text("<!-- widget: typo -->\n")
     proc = run_mkdocs("build", "--site-dir", str(tmp_path / "q2"), cwd=project,
                       env={"LOSSDOCS_QUICK": "1"})
@@ -129,3 +119,16 @@ def test_build_writes_nothing_into_docs(tmp_path):
     proc = run_mkdocs("build", "--site-dir", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr
     assert snapshot() == before
+
+
+def test_build_needs_no_node(tmp_path):
+    """pip alone: with no ``node`` on PATH (and no cache), the site builds and its math is typeset."""
+    project = project_copy(tmp_path / "project")
+    path = str(Path(sys.executable).parent)
+    assert shutil.which("node", path=path) is None and shutil.which("npm", path=path) is None
+    out = tmp_path / "site"
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(out), cwd=project, env={"PATH": path})
+    assert proc.returncode == 0, proc.stderr
+    assert 'class="katex"' in (out / LESSON).read_text()
+    assert "Kernel is running over TCP" not in proc.stderr
+    assert "writing: " not in proc.stderr, "a log line reads as if the build wrote into docs/"

@@ -4,7 +4,7 @@ The pages are the ones MkDocs itself lists (its config, files and plugins, read 
 collection time), so a new page is covered without touching this file; one test
 checks that this list is exactly the set of pages in the built site.
 
-For every page, with every non-local request aborted (``lossdocs.browser.watch``):
+For every page, with every non-local request aborted (``browser.watch``):
 
 1. served from 127.0.0.1 it settles (widgets drawn) with zero console errors, page
    errors, blocked or failed requests, and every request went to 127.0.0.1 (9);
@@ -44,7 +44,7 @@ import pytest
 from conftest import ROOT
 from pagetools import VIEWPORT
 
-from lossdocs.browser import watch
+from browser import watch
 
 pytestmark = pytest.mark.browser
 

@@ -28,7 +28,8 @@ import numpy as np
 import pytest
 from bokeh.models import ColumnDataSource, Select
 
-from lossdocs import embed, landscape, losses
+from lossdocs import landscape, losses
+from lossdocs.site import embed, figures
 from lossdocs.widgets import landscape as widget
 
 ATLAS = widget.landscape_atlas()
@@ -252,7 +253,7 @@ def test_build_opens_on_the_start_with_the_engine_loss(built):
 
 
 def test_fallback_is_an_accessible_static_figure():
-    figure_svg, text = widget.fallback()
+    figure_svg, text = figures.figure("loss-landscape")
     preset = landscape.PRESETS[widget.DEFAULT_PRESET]
     name, params = landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE]
     svgs = re.findall(r"<svg\b.*?</svg>", figure_svg, re.S)

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from lossdocs import embed, landscape, losses
+from lossdocs import landscape, losses
+from lossdocs.site import embed
 
 SOURCE = ROOT / "docs" / "notebooks" / "engine.py"
 PAGE = "notebooks/engine.html"
@@ -148,7 +149,7 @@ def test_notebook_also_runs_as_a_plain_script():
 
 
 def test_stable_cell_ids_number_cells_in_page_order():
-    from lossdocs.notebook import stable_cell_ids
+    from lossdocs.site.notebook import stable_cell_ids
 
     def page(a, b):
         return (f'<div id="cell-id={a}" class="jp-Cell"><div id="cell-1" class="clipboard-copy-txt">'
@@ -252,7 +253,7 @@ def colour_pixels(png: bytes, hex_color: str, tol: int = 24) -> int:
 @pytest.mark.browser
 @pytest.mark.parametrize("origin", ["server", "file"])
 def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_dir):
-    from lossdocs.browser import watch
+    from browser import watch
 
     url = server.url + PAGE if origin == "server" else (site_dir / PAGE).resolve().as_uri()
     context = browser.new_context(viewport={"width": 1280, "height": 1000})

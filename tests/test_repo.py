@@ -17,9 +17,13 @@ def test_readme_opens_with_exactly_two_commands():
     head = text.split("## ", 1)[0]
     blocks = re.findall(r"```bash\n(.+?)\n```", head, re.S)
     assert len(blocks) == 2 and all("\n" not in b for b in blocks)
+    # Each command has a label of its own just above it.
+    labels = re.findall(r"\n([^\n`]+):\n\n```bash", head)
+    assert [label.split()[0] for label in labels] == ["Build", "Run"], labels
     setup, test = blocks
     assert "mkdocs build" in setup and "pytest" in test
-    assert "npm ci" in setup and "npm ci" in test  # KaTeX and the search shim
+    for command in blocks:  # pip alone: no Node.js, no npm
+        assert "npm" not in command and "node" not in command.split()
 
 
 def test_ci_runs_the_readme_test_command_verbatim():
@@ -27,3 +31,4 @@ def test_ci_runs_the_readme_test_command_verbatim():
     test_command = readme_commands()[1]
     assert test_command in ci.splitlines()
     assert "apt-get install -y chromium" in ci
+    assert "export CI=true" in ci

@@ -3,7 +3,7 @@
 The build caches built widgets, rendered KaTeX and the executed notebook under
 ``.cache/`` beside ``mkdocs.yml``. A clean build must not depend on that cache, and
 the developer's cache must not be destroyed to prove it: the project is copied
-(``mkdocs.yml``, ``docs``, ``lossdocs``; ``node_modules`` linked) and built there
+(``mkdocs.yml``, ``docs``, ``lossdocs``) and built there
 twice, with that copy's ``.cache`` removed before each build.
 """
 
@@ -16,24 +16,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_mkdocs
+from conftest import ROOT, project_copy, run_mkdocs
 
 pytestmark = pytest.mark.build
 
 LASTMOD = re.compile(rb"<lastmod>[^<]*</lastmod>")
-
-
-def project_copy(dest: Path) -> Path:
-    """A throwaway copy of the project to build in (node_modules linked, no .cache)."""
-    dest.mkdir()
-    for name in ("mkdocs.yml", "docs", "lossdocs"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", ".cache"))
-        else:
-            shutil.copy2(src, dest / name)
-    (dest / "node_modules").symlink_to(ROOT / "node_modules")
-    return dest
 
 
 def clean_build(project: Path, out: Path) -> None:

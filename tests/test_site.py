@@ -209,7 +209,7 @@ class _NotFoundHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.mark.browser
 def test_404_page_is_styled_when_served_for_a_nested_missing_path(site_dir, browser):
-    from lossdocs.browser import watch
+    from browser import watch
 
     handler = functools.partial(_NotFoundHandler, directory=str(site_dir))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -7,7 +7,8 @@ from html import escape
 
 import pytest
 
-from lossdocs import losses, tables
+from lossdocs import losses
+from lossdocs.site import tables
 
 
 def test_comparison_has_one_row_per_registered_loss():

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 from bokeh.models import Select, Slider
 
-from lossdocs import curves, embed, losses, widgets
+from lossdocs import curves, losses, widgets
+from lossdocs.site import embed, figures
 from lossdocs.widgets import explorer
 
 ATLAS = curves.explorer_atlas()
@@ -111,7 +112,7 @@ def test_no_loss_formula_in_javascript(path):
 
 
 def test_fallback_is_an_accessible_svg():
-    figure_svg, text = explorer.fallback()
+    figure_svg, text = figures.figure("loss-explorer")
     assert figure_svg.startswith("<svg") and "<title>" in figure_svg and "<desc>" in figure_svg
     assert "polyline" in figure_svg and "true value" in text
 

@@ -19,7 +19,8 @@ import numpy as np
 from bokeh.plotting import figure
 from IPython.display import HTML
 
-from lossdocs import landscape, losses, notebook
+from lossdocs import landscape, losses
+from lossdocs.site import notebook
 
 print(losses.names())
 print(losses.names("regression"))
@@ -160,7 +161,7 @@ for name, params in [("mse", {}), ("huber", {"delta": 0.3}), ("mae", {})]:
 # ## Drawing the losses
 #
 # Any Bokeh figure works with the engine's arrays. Here are the regression losses
-# as functions of the residual ŷ − y. On this site, `lossdocs.notebook.show`
+# as functions of the residual ŷ − y. On this site, `lossdocs.site.notebook.show`
 # embeds the figure with the site's own copy of BokehJS; in Jupyter, call
 # `bokeh.io.output_notebook()` once and then `bokeh.io.show(fig)` instead.
 

@@ -1,11 +1,11 @@
 """Widget builders: engine arrays -> Bokeh models, one module per widget.
 
-Data flow: losses -> curves -> **widget builders** -> embedding -> hook.
+Data flow: engine (losses, curves, landscape, ...) -> **widget builders** -> site.
 
 ``WIDGETS`` is the one dispatch table that page markers resolve against: a
 marker ``<!-- widget: loss-explorer -->`` builds ``WIDGETS["loss-explorer"]``.
-Each entry has ``build()`` (a Bokeh layout) and ``fallback()`` (an SVG string
-and a text description of the opening state, for readers without JavaScript).
+Each entry has ``build()`` (a Bokeh layout). The static figure of its opening
+state is drawn by ``lossdocs.site.figures`` (the site layer owns the SVG).
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from lossdocs.widgets import explorer, landscape
 class Widget:
     name: str
     build: Callable[[], object]
-    fallback: Callable[[], tuple[str, str]]
 
 
 WIDGETS: dict[str, Widget] = {
-    "loss-explorer": Widget("loss-explorer", explorer.build, explorer.fallback),
-    "loss-landscape": Widget("loss-landscape", landscape.build, landscape.fallback),
+    "loss-explorer": Widget("loss-explorer", explorer.build),
+    "loss-landscape": Widget("loss-landscape", landscape.build),
 }
 
 

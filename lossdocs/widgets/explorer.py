@@ -25,7 +25,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from lossdocs import curves, losses, svg
+from lossdocs import curves, losses
 
 HERE = Path(__file__).parent
 
@@ -219,30 +219,3 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     )
     return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
 
-
-def fallback(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY) -> tuple[str, str]:
-    """Static picture of the opening state and a sentence describing it (no-JS readers)."""
-    atlas = curves.explorer_atlas()
-    state = default_state(atlas, primary, overlay)
-    kind = atlas["axes"][state["axis"]]["kind"]
-    label = {n: atlas["losses"][n]["label"] for n in atlas["losses"]}
-    names = list(state["curves"])
-    x = atlas["axes"][state["axis"]]["x"]
-    colors = [PRIMARY_COLOR, OVERLAY_COLOR]
-    chart = svg.Chart(
-        title=f"{' and '.join(label[n] for n in names)} against the prediction, true value {state['target']:g}",
-        xlabel="prediction ŷ" if kind == "regression" else "predicted probability p",
-        ylabel="loss", xlim=(float(x[0]), float(x[-1])), ylim=tuple(VIEWS[kind]["y"]),
-        series=[svg.Series(x, state["curves"][n][1], label[n], c, dashed=i > 0)
-                for i, (n, c) in enumerate(zip(names, colors))],
-        vlines=[(state["target"], TARGET_COLOR, "true value")],
-    )
-    text = (
-        f"The explorer opens with the true value at y = {state['target']:g}. "
-        f"The {label[names[0]]} curve is a parabola with its lowest point, zero, at the true value; "
-        f"the {label[names[1]]} curve is a V with the same lowest point. The two cross where the error "
-        "is exactly 1: closer than that the squared error is the smaller penalty, further away it "
-        "grows much faster than the absolute error. With JavaScript on, you can move the true value, "
-        "switch losses, change Huber's delta and read the gradient underneath."
-    )
-    return svg.render(chart, desc=text), text

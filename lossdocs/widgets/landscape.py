@@ -42,7 +42,7 @@ from bokeh.models import (
 from bokeh.palettes import viridis
 from bokeh.plotting import figure
 
-from lossdocs import landscape, losses, svg
+from lossdocs import landscape, losses
 
 HERE = Path(__file__).parent
 GRID = 161                 # cells per axis shipped to the page
@@ -383,47 +383,3 @@ def build(preset_name: str = DEFAULT_PRESET):
     return column(controls, row(heat, fit, sizing_mode="stretch_width"),
                   sizing_mode="stretch_width", name="landscape")
 
-
-def fallback(preset_name: str = DEFAULT_PRESET) -> tuple[str, str]:
-    """Static landscape and fit of the opening state, and a description (no-JS readers)."""
-    preset = landscape.PRESETS[preset_name]
-    name, params = landscape.LOSS_CHOICES[DEFAULT_CHOICE]
-    label = landscape.choice_label(name, params)
-    w, b = landscape.axes(preset, 81)  # coarse: it is a picture, not the data
-    grid = landscape.loss_grid(name, preset.x, preset.y, w, b, **params)
-    codes = decode_grid(encode_grid(grid)[0])
-    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in PALETTE], np.uint8)
-    rgb = palette[codes][::-1]  # first PNG row is the top: the largest b
-    levels = landscape.contour_levels(grid)
-    cont = contour_paths(grid, w, b, levels)
-    wm, bm, lm = landscape.minimum(name, preset, **params)
-    (ws, bs), (w0, w1), (b0, b1) = preset.start, preset.w_range, preset.b_range
-    heat = svg.Chart(
-        title=f"{label} landscape for “{preset.label}”", xlabel="w (weight)", ylabel="b (bias)",
-        xlim=(w0, w1), ylim=(b0, b1), width=420, height=360, image=svg.png_data_uri(rgb),
-        series=[svg.Series(cont["x"], cont["y"], "contours", "#ffffff", width=1.2),
-                svg.Series(np.array([ws]), np.array([bs]), "start", START_COLOR, points=True, width=6),
-                svg.Series(np.array([wm]), np.array([bm]), "minimum", MIN_COLOR, points=True, width=6)],
-    )
-    cx = np.linspace(preset.x.min(), preset.x.max(), FIT_POINTS)
-    yhat = np.tanh(ws * preset.x + bs)
-    fit = svg.Chart(
-        title=f"Fit at the start (w = {ws:g}, b = {bs:g})", xlabel="x (input)", ylabel="y",
-        xlim=(float(cx[0]), float(cx[-1])),
-        ylim=(min(-1.1, preset.y.min() - 0.2), max(1.1, preset.y.max() + 0.2)), width=420, height=360,
-        series=[svg.Series(cx, np.tanh(ws * cx + bs), "tanh(w x + b)", FIT_COLOR),
-                svg.Series(preset.x, preset.y, "targets", TARGET_COLOR, points=True, width=4)],
-        segments=[(x, y, x, p, RESIDUAL_COLOR) for x, y, p in zip(preset.x, preset.y, yhat)],
-    )
-    start_loss = landscape.loss_at(name, preset.x, preset.y, ws, bs, **params)
-    text = (
-        f"The landscape opens on “{preset.label}” with {label}. Dark colours are low loss; the "
-        f"contour lines are drawn at L = {', '.join(f'{v:g}' for v in levels)}. The white dot is the "
-        f"start, w = {ws:g} and b = {bs:g}, where L = {start_loss:.3g}; the yellow star is the minimum, "
-        f"w = {wm:.3f} and b = {bm:.3f}, where L = {lm:.2g}. On the right, the fit at the start misses "
-        "the targets, and the orange segments are its residuals. With JavaScript on, you can click "
-        "anywhere on the map to move the fit there, and switch targets and losses."
-    )
-    desc = text
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(heat, desc)}{svg.render(fit, desc)}</span>',
-            text)

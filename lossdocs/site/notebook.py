@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ import numpy as np
 from bokeh.embed import json_item
 from bokeh.models import GlyphRenderer, Line, Plot
 
-from lossdocs import embed, svg
+from lossdocs.site import embed, svg
 
 __all__ = ["Figure", "cache_dir", "fingerprint", "show", "stable_cell_ids"]
 
@@ -56,6 +57,27 @@ def fingerprint() -> str:
         except PackageNotFoundError:
             h.update(f"{name} -".encode())
     return h.hexdigest()[:16]
+
+
+KERNEL_NAME = "lossdocs-python3"
+
+
+def quiet_kernel(data_dir: Path) -> None:
+    """Register the kernel the notebook page runs on (``kernel_name`` in mkdocs.yml):
+    this Python, logging errors only. ipykernel otherwise warns on every build that its
+    loopback TCP sockets are unencrypted, which a static build can do nothing about.
+    The kernelspec lives in ``data_dir`` (under ``.cache/``), found through JUPYTER_PATH.
+    """
+    spec = Path(data_dir) / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+            "--IPKernelApp.log_level=ERROR"]
+    text = json.dumps({"argv": argv, "display_name": "lossdocs build", "language": "python"}, indent=1)
+    if not (spec / "kernel.json").is_file() or (spec / "kernel.json").read_text() != text:
+        (spec / "kernel.json").write_text(text)
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    if str(data_dir) not in paths:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([str(data_dir), *paths])
 
 
 def cache_dir(config_dir: str | os.PathLike) -> str:
@@ -113,7 +135,7 @@ def _value(spec):
 
 
 def _fallback_svg(plot: Plot, caption: str) -> str:
-    """The figure's line glyphs as a static SVG (``lossdocs.svg``), for readers without
+    """The figure's line glyphs as a static SVG (``lossdocs.site.svg``), for readers without
     JavaScript; other glyphs are left out."""
     labels = {}
     for legend in plot.legend:

@@ -1,7 +1,6 @@
 """Generated reference tables: static HTML built from the loss registry.
 
-Data flow: losses -> curves -> **builders** (this module, beside the widget
-builders) -> hook. A page asks for a table with ``<!-- table: NAME -->``; the
+Data flow: engine -> **tables** (site layer) -> hook. A page asks for a table with ``<!-- table: NAME -->``; the
 names are the keys of ``TABLES``. Formulas are emitted as arithmatex markup, so
 the hook's KaTeX pass typesets them like any other formula on the page.
 """
@@ -12,7 +11,8 @@ from html import escape
 
 import numpy as np
 
-from lossdocs import losses, svg
+from lossdocs import losses
+from lossdocs.site import svg
 
 VALUE_COLOR = "#0072B2"
 GRAD_COLOR = "#D55E00"

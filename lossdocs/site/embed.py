@@ -1,6 +1,6 @@
 """Embedding: turn a widget name into the HTML that shows it on a page.
 
-Data flow: losses -> curves -> widget builders -> **embedding** -> hook.
+Data flow: engine -> widget builders -> **embedding** (site layer) -> hook.
 
 A widget becomes three things on the page:
 
@@ -30,8 +30,9 @@ from bokeh.embed import json_item
 from bokeh.settings import settings
 
 from lossdocs import widgets
+from lossdocs.site import figures
 
-PACKAGE = Path(__file__).parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the whole lossdocs package
 BOKEH_STATIC = Path(bokeh.__file__).parent / "server" / "static" / "js"
 BOKEH_FILES = ("bokeh.min.js", "bokeh-widgets.min.js")
 BOKEH_DIR = f"assets/vendor/bokeh-{bokeh.__version__}"
@@ -97,7 +98,7 @@ def build_widget(name: str) -> dict:
     finally:
         settings.compression_level.unset_value()
     item = _stable_ids(item, f"lossdocs-{name}")
-    figure_svg, text = widget.fallback()
+    figure_svg, text = figures.figure(name)
     return {"item": item, "fallback_svg": figure_svg, "fallback_text": text}
 
 

@@ -1,6 +1,6 @@
 """MkDocs hook for lossdocs: the one place where the package meets MkDocs.
 
-Data flow: losses -> curves -> widget builders -> embedding -> **hook**.
+Data flow: engine -> widget builders -> embedding -> **hook** (all in ``lossdocs.site``).
 
 Thin on purpose: each function names the MkDocs event it handles and delegates.
 Nothing is ever written into ``docs/`` (caches live in ``.cache/``, vendored
@@ -9,12 +9,13 @@ rebuild in a loop.
 
 Page markers, each on a line of its own: ``<!-- widget: NAME -->`` (an interactive
 widget, a key of ``lossdocs.widgets.WIDGETS``) and ``<!-- table: NAME -->`` (a
-generated table, a key of ``lossdocs.tables.TABLES``). ``MARKERS`` is the
+generated table, a key of ``lossdocs.site.tables.TABLES``). ``MARKERS`` is the
 dispatch dict; an unknown name fails the build, naming the page.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import tempfile
@@ -24,11 +25,23 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from lossdocs import embed, notebook, tables, widgets
-from lossdocs.mathrender import KatexRenderer, MathError
+from lossdocs import widgets
+from lossdocs.site import embed, notebook, tables
+from lossdocs.site.mathrender import VENDOR, KatexRenderer, MathError
 
 MARKER = re.compile(r"<!--\s*(?P<kind>widget|table):\s*(?P<name>[^\s>]+)\s*-->")
 IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
+
+
+class _NotebookCacheLog(logging.Filter):
+    """mkdocs-jupyter logs "Cache miss, writing: docs/…/engine.py", which reads as if
+    the build wrote into docs/. It writes into .cache/; say that instead."""
+
+    def filter(self, record):
+        if str(record.msg).startswith("Cache miss, writing"):
+            record.msg, record.args = "lossdocs: executed notebook %s (cached under .cache/)", (
+                Path(str(record.args[0])).name,)
+        return True
 
 
 class _State:
@@ -47,6 +60,10 @@ def on_config(config):
     state.site_dir = Path(config.site_dir)
     state.cache = embed.WidgetCache(state.root / ".cache" / "widgets")
     state.katex = KatexRenderer(state.root)
+    notebook.quiet_kernel(state.root / ".cache" / "jupyter")
+    notebook_log = logging.getLogger("mkdocs.plugins.mkdocs_jupyter")
+    if not any(isinstance(f, _NotebookCacheLog) for f in notebook_log.filters):
+        notebook_log.addFilter(_NotebookCacheLog())
     # Material's offline plugin adds an iframe-worker shim from a CDN unless one
     # is already listed; use our own copy so search works offline and from disk.
     polyfills = [p for p in config.extra.get("polyfills", []) if "iframe-worker" not in str(p)]
@@ -57,11 +74,11 @@ def on_config(config):
 def on_files(files, config):
     """on_files: add BokehJS, KaTeX's CSS and fonts and the search shim to the site."""
     vendored = embed.bokeh_assets() + state.katex.assets() + [
-        (IFRAME_WORKER, state.root / "node_modules" / "iframe-worker" / "shim" / "index.js"),
+        (IFRAME_WORKER, VENDOR / "iframe-worker" / "shim.js"),
     ]
     for dest, src in vendored:
         if not src.is_file():
-            raise PluginError(f"lossdocs: missing asset {src} (run `npm ci` and `pip install -e .`).")
+            raise PluginError(f"lossdocs: missing asset {src} (reinstall with `pip install -e .`).")
         files.append(File.generated(config, dest, abs_src_path=str(src)))
     return files
 
@@ -116,12 +133,22 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_build(config):
-    """on_post_build: persist the formula cache."""
+    """on_post_build: persist the formula cache and close KaTeX's V8 context."""
     state.katex.save()
+    state.katex.close()
+
+
+def on_shutdown():
+    """on_shutdown: close KaTeX's V8 context if a build left it open."""
+    katex = getattr(state, "katex", None)
+    if katex is not None:
+        katex.close()
 
 
 def on_build_error(error):
-    """on_build_error: remove partial output so a failed build leaves no half-written site."""
+    """on_build_error: close KaTeX's V8 context and remove partial output, so a failed
+    build leaves no half-written site."""
+    on_shutdown()
     site = getattr(state, "site_dir", None)
     serving = site is not None and site.name.startswith("mkdocs_") and \
         Path(tempfile.gettempdir()) in site.parents

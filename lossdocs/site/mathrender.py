@@ -1,0 +1,134 @@
+"""Math at build time: KaTeX turns every formula into HTML before the page ships.
+
+``pymdownx.arithmatex`` (generic mode) leaves ``<span class="arithmatex">\\(...\\)</span>``
+and ``<div class="arithmatex">\\[...\\]</div>`` in the page. :func:`KatexRenderer.render_html`
+replaces each with KaTeX's HTML (plus MathML for screen readers), so formulas
+show with JavaScript off and no math library is downloaded by the reader; only
+KaTeX's stylesheet and the fonts a page uses are, from the site itself.
+
+KaTeX's own ``katex.min.js`` (vendored in ``lossdocs/site/vendor/katex``) runs in
+V8 embedded through ``mini-racer`` from PyPI: no Node.js, no npm. The V8 context
+is opened on the first formula that is not cached and closed when the build ends
+(:meth:`KatexRenderer.close`; a context left open hangs interpreter exit on
+Python 3.13). Results are cached in memory and on disk (``.cache/katex.json``),
+keyed by the KaTeX version too, so an unchanged rebuild starts no V8 at all.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+VENDOR = Path(__file__).parent / "vendor"
+KATEX_DIR = VENDOR / "katex"
+PATTERN = re.compile(
+    r'<(span|div) class="arithmatex">(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\])</\1>',
+    re.S,
+)
+# Runs once in a fresh V8 context after katex.min.js: render a JSON list of
+# [tex, displayMode] jobs and return a JSON list of {html} or {error}.
+_RENDER_ALL = """
+globalThis.lossdocsRender = (jobs) => JSON.stringify(JSON.parse(jobs).map(([tex, display]) => {
+  try {
+    return {html: katex.renderToString(tex, {displayMode: display, throwOnError: true,
+                                             output: "htmlAndMathml", strict: "ignore"})}
+  } catch (err) {
+    return {error: String(err.message || err)}
+  }
+}))
+"""
+
+
+class MathError(RuntimeError):
+    pass
+
+
+def katex_version() -> str:
+    """The vendored KaTeX's version, as recorded in ``vendor/VENDORED.json``."""
+    return json.loads((VENDOR / "VENDORED.json").read_text(encoding="utf-8"))["katex"]["version"]
+
+
+class KatexRenderer:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.cache_file = self.root / ".cache" / "katex.json"
+        self.version = katex_version()
+        self.cache: dict[str, str] = {}
+        self.dirty = False
+        self._ctx = None
+        if self.cache_file.is_file():
+            stored = json.loads(self.cache_file.read_text(encoding="utf-8"))
+            if stored.get("katex") == self.version:
+                self.cache = stored.get("formulas", {})
+
+    def _context(self):
+        """The V8 context with KaTeX loaded, opened on first use."""
+        if self._ctx is None:
+            from py_mini_racer import MiniRacer
+
+            ctx = MiniRacer()
+            try:
+                ctx.eval((KATEX_DIR / "katex.min.js").read_text(encoding="utf-8"))
+                ctx.eval(_RENDER_ALL)
+            except Exception:
+                ctx.close()
+                raise
+            self._ctx = ctx
+        return self._ctx
+
+    def close(self) -> None:
+        """Close the V8 context (at the end of every build, failed or not)."""
+        if self._ctx is not None:
+            self._ctx.close()
+            self._ctx = None
+
+    @staticmethod
+    def _key(tex: str, display: bool) -> str:
+        return f"{int(display)}{tex}"
+
+    def render_many(self, jobs: list[tuple[str, bool]], where: str) -> list[str]:
+        todo = sorted({j for j in jobs if self._key(*j) not in self.cache})
+        if todo:
+            results = json.loads(self._context().call("lossdocsRender", json.dumps(todo)))
+            for (tex, display), result in zip(todo, results):
+                if "error" in result:
+                    raise MathError(f"{where}: cannot render formula {tex!r}: {result['error']}")
+                self.cache[self._key(tex, display)] = result["html"]
+            self.dirty = True
+        return [self.cache[self._key(*j)] for j in jobs]
+
+    def render_html(self, page_html: str, where: str) -> str:
+        matches = list(PATTERN.finditer(page_html))
+        if not matches:
+            return page_html
+        jobs = [
+            (html.unescape(m["inline"] if m["inline"] is not None else m["display"]).strip(),
+             m["display"] is not None)
+            for m in matches
+        ]
+        rendered = iter(self.render_many(jobs, where))
+
+        def sub(m):
+            tag = "div" if m["display"] is not None else "span"
+            return f'<{tag} class="lossdocs-math">{next(rendered)}</{tag}>'
+
+        return PATTERN.sub(sub, page_html)
+
+    def save(self) -> None:
+        if self.dirty:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_file.with_suffix(".tmp")
+            data = {"katex": self.version, "formulas": self.cache}
+            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.cache_file)
+            self.dirty = False
+
+    @staticmethod
+    def assets() -> list[tuple[str, Path]]:
+        """(site path, file) for KaTeX's stylesheet and fonts."""
+        out = [("assets/vendor/katex/katex.min.css", KATEX_DIR / "katex.min.css")]
+        for font in sorted((KATEX_DIR / "fonts").glob("*.woff2")):
+            out.append((f"assets/vendor/katex/fonts/{font.name}", font))
+        return out
