@@ -222,14 +222,24 @@ def test_huber_huge_delta_is_half_squared_error():
     assert np.array_equal(grad("huber", r, 0.0, delta=1e12), r)
 
 
-@pytest.mark.parametrize("name", losses.names("regression"))
-def test_extreme_finite_inputs_saturate_without_warnings(name):
+REGRESSION_SETTINGS = [c for c in CASES if losses.get(c.values[0]).kind == "regression"]
+
+
+@pytest.mark.parametrize("name, params", REGRESSION_SETTINGS)
+def test_extreme_finite_inputs_saturate_to_inf_like_torch(name, params):
+    """A residual beyond float64 (|pred - target| > max) is an infinite loss, exactly as
+    torch float64 gives it, never 0 or NaN; the gradient keeps the residual's sign."""
     big = np.finfo(float).max
-    pred = np.array([big, -big, 1e300, 1e-300, 0.0])
-    target = np.array([-big, big, -1e300, 0.0, 1e-300])
-    v, g = value(name, pred, target), grad(name, pred, target)
-    assert not np.isnan(v).any() and not np.isnan(g).any()
-    assert (v >= 0).all()
+    pred = np.array([big, -big, 1e300, -1e300, 1e200, 1e-300, 0.0, 1e154])
+    target = np.array([-big, big, -1e300, 1e300, -1e200, 0.0, 1e-300, 0.0])
+    v, g = value(name, pred, target, **params), grad(name, pred, target, **params)  # no warnings
+    ref_v, ref_g = torch_reference(name, pred, target, **params)
+    np.testing.assert_array_equal(v[:2], [np.inf, np.inf])  # the residual itself overflows
+    np.testing.assert_allclose(v, ref_v, rtol=1e-12, atol=0)  # inf where torch is inf
+    np.testing.assert_allclose(g, ref_g, rtol=1e-12, atol=1e-15)  # torch's log-cosh: ~1e-16 absolute
+    r_sign = np.sign(pred.astype(np.longdouble) - target.astype(np.longdouble))
+    np.testing.assert_array_equal(np.sign(g), r_sign)
+    assert (v[:5] > 0).all() and np.isfinite(v[2:]).any()
 
 
 # ----------------------------------------------------------------- properties
