@@ -255,6 +255,23 @@ def test_minimum_beyond_the_window_returns_the_best_boundary_point():
     assert lm <= g.min() and lm > 1e-4
 
 
+def test_minimum_keeps_an_exact_grid_node_the_clipped_zoom_box_misses():
+    """Data generated from a node of the first grid, two spacings from the window's left
+    edge: that node is an exact zero. The zoom box around it is clipped by the window, so
+    its 41 nodes miss the zero; the search must keep the better old point, not the best
+    of the new box."""
+    w_range, b_range, x = (-1.6, 4.4), (-2.5, 2.5), np.array([-1.0, 1.0])
+    probe = landscape.Preset("probe", "Probe", "d", x, x, w_range, b_range, (1.0, 0.0))
+    w, b = landscape.axes(probe)
+    ws, bs = float(w[2]), float(b[120])
+    preset = landscape.Preset("edge", "Edge", "d", x, np.tanh(ws * x + bs), w_range, b_range, (1.0, 0.0))
+    assert landscape.loss_at("mse", preset.x, preset.y, ws, bs) == 0.0
+    hw = 4 * (w[1] - w[0])
+    box = np.linspace(max(w_range[0], ws - hw), ws + hw, 41)
+    assert ws not in box  # clipped: the next round does not contain the exact node
+    assert landscape.minimum("mse", preset) == (ws, bs, 0.0)
+
+
 def test_exact_solution_needs_two_points_with_distinct_x():
     with pytest.raises(ValueError):
         landscape.exact_solution(landscape.PRESETS["sloped_line"])
