@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 
 import contourpy
 import numpy as np
@@ -196,6 +197,27 @@ def test_table_interpolation_reproduces_the_engine_loss():
         worst[c["key"]] = float((np.abs(got - want) / (np.abs(want) + 1e-12 / REL)).max())
     bad = {k: f"{v:.2e}" for k, v in worst.items() if v > REL}
     assert not bad, f"relative error above {REL}: {bad}"
+
+
+def test_javascript_lookup_is_the_python_interpolate():
+    """landscape.js's lookup(), run in V8 (mini-racer) over the same nodes, table and kink
+    flags, gives interpolate()'s numbers: the stencil rule is the same on both sides."""
+    from py_mini_racer import MiniRacer
+
+    code = (Path(widget.__file__).parent / "landscape.js").read_text()
+    lookup = re.search(r"^function lookup\(r\) \{.*?^\}$", code, re.S | re.M).group(0)
+    nodes = ATLAS["nodes"]
+    kinks = [v for _, p in landscape.LOSS_CHOICES for v in p.values()] + [0.0]
+    r = np.concatenate([np.random.default_rng(5).uniform(-7, 7, 400), nodes[::7],
+                        [k + d for k in kinks for d in (-1e-4, 0.0, 1e-4)], [-k for k in kinks]])
+    ctx = MiniRacer()
+    for c in ATLAS["choices"]:
+        table, flags = ATLAS["tables"][c["key"]], ATLAS["kinks"][c["key"]]
+        ctx.eval(f"var nodes = {json.dumps(nodes.tolist())}; var table = {json.dumps(table.tolist())}; "
+                 f"var kinks = {json.dumps(np.asarray(flags).tolist())}; {lookup}")
+        got = json.loads(ctx.eval(f"JSON.stringify({json.dumps(r.tolist())}.map(lookup))"))
+        want = [widget.interpolate(nodes, table, flags, x) for x in r]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300, err_msg=c["key"])
 
 
 def test_page_loss_reproduces_loss_at_for_every_preset_and_choice():

@@ -6,6 +6,7 @@
 // Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
 // src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
 // two readouts, which are plot titles: readout (fit panel), pointer (map),
+// map_heights (the map frame's height per preset: equal units of w and b),
 // and prompt (the pointer readout's text before the pointer has moved).
 
 const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
@@ -24,9 +25,10 @@ function forward(w, b, xs) {
 }
 
 // The engine's loss at residual r, read from its table: a quadratic through
-// three neighbouring nodes. Of the two stencils around r, one centred on a kink
-// (a node where the loss's slope or curvature jumps) is never used; otherwise the
-// one that bends less. Python mirror and its accuracy: interpolate() in landscape.py.
+// three neighbouring nodes: the left stencil (nodes lo-1, lo, lo+1) unless its
+// middle node is a kink (a node where the loss's slope or curvature jumps) or it
+// would leave the table; then the right one. Python mirror and its accuracy:
+// interpolate() in landscape.py.
 function lookup(r) {
   const n = nodes.length
   if (r <= nodes[0]) return table[0]
@@ -38,12 +40,7 @@ function lookup(r) {
     if (nodes[mid] <= r) lo = mid
     else hi = mid
   }
-  const bend = (i) => ((table[i + 2] - table[i + 1]) / (nodes[i + 2] - nodes[i + 1]) -
-    (table[i + 1] - table[i]) / (nodes[i + 1] - nodes[i])) / (nodes[i + 2] - nodes[i])
-  let s
-  if (lo === 0 || kinks[lo]) s = lo
-  else if (hi === n - 1 || kinks[hi]) s = lo - 1
-  else s = bend(lo) * bend(lo) < bend(lo - 1) * bend(lo - 1) ? lo : lo - 1
+  const s = lo === 0 || kinks[lo] ? lo : lo - 1
   const [x0, x1, x2] = [nodes[s], nodes[s + 1], nodes[s + 2]]
   return table[s] * (r - x1) * (r - x2) / ((x0 - x1) * (x0 - x2)) +
     table[s + 1] * (r - x0) * (r - x2) / ((x1 - x0) * (x1 - x2)) +
@@ -73,12 +70,16 @@ function showFit(w, b, how) {
     `${choice.label} L = ${value.toPrecision(4)} (${how})`
 }
 
-if (event === "mousemove") {
-  const w = cb_obj.x
-  const b = cb_obj.y
-  pointer.text = `Pointer at w = ${show(w, 3)}, b = ${show(b, 3)}: ${choice.label} L = ` +
+function showPointer(w, b) {
+  pointer.text = `At w = ${show(w, 3)}, b = ${show(b, 3)}: L = ` +
     `${lossAt(w, b).value.toPrecision(4)}`
+}
+
+if (event === "mousemove") {
+  showPointer(cb_obj.x, cb_obj.y)
 } else if (event === "tap") {
+  // A tap is also how a touch screen reads the map: it shows the pointer readout too.
+  showPointer(cb_obj.x, cb_obj.y)
   showFit(cb_obj.x, cb_obj.y, "clicked")
 } else {
   // A control changed: show the grid for the new preset and loss.
@@ -114,6 +115,7 @@ if (event === "mousemove") {
   if (cb_obj === sel_preset) {
     // New targets: new windows, and the fit starts again from the preset's start.
     const frame = (lo, hi) => ({start: lo, end: hi, reset_start: lo, reset_end: hi})
+    heat.frame_height = map_heights[presetName]  // equal units of w and b
     heat.x_range.setv(frame(w0, w1))
     heat.y_range.setv(frame(b0, b1))
     const lows = Math.min(-1.1, Math.min(...preset.y) - 0.2)
