@@ -6,7 +6,9 @@ and each curve must be the engine's numbers (to float32 precision).
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -127,4 +129,53 @@ def test_stable_ids_do_not_depend_on_process_history():
     a = embed.build_widget("loss-explorer")["item"]
     b = embed.build_widget("loss-explorer")["item"]
     assert a == b
-    assert a["root_id"] == "lossdocs-loss-explorer-0" or a["root_id"].startswith("lossdocs-loss-explorer-")
+    # The root is the document's only root, and renaming numbers ids in order of first
+    # appearance, so it is the first id; every id is widget-scoped and none is shared.
+    assert [r["id"] for r in a["doc"]["roots"]] == [a["root_id"]] == ["lossdocs-loss-explorer-0"]
+    ids = set(re.findall(r'"id": "([^"]+)"', json.dumps(a["doc"])))
+    assert ids == {f"lossdocs-loss-explorer-{k}" for k in range(len(ids))}  # 0..N-1, no gaps
+
+
+# ------------------------------------------------------------------ fingerprint and cache
+
+
+def test_fingerprint_follows_the_contents_of_every_source_file(tmp_path):
+    """Editing any .py, .js or .css file of the package changes the fingerprint, even an
+    edit that keeps the file's size; other files do not; undoing the edit restores it."""
+    copy = tmp_path / "lossdocs"
+    shutil.copytree(embed.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    base = embed.fingerprint(copy)
+    assert re.fullmatch(r"[0-9a-f]{16}", base) and embed.fingerprint(copy) == base
+    for rel in ("losses.py", "site/figures.py", "widgets/landscape.js", "widgets/theme.css"):
+        path = copy / rel
+        original = path.read_bytes()
+        same_size = original.replace(b"e", b"E", 1)
+        assert same_size != original and len(same_size) == len(original)
+        for edited in (same_size, original + b"\n"):
+            path.write_bytes(edited)
+            assert embed.fingerprint(copy) != base, rel
+        path.write_bytes(original)
+        assert embed.fingerprint(copy) == base, rel
+    (copy / "notes.txt").write_text("not source")
+    assert embed.fingerprint(copy) == base
+    (copy / "widgets/landscape.js").rename(copy / "widgets/landscape2.js")  # a renamed file counts
+    assert embed.fingerprint(copy) != base
+
+
+def test_widget_cache_writes_the_fingerprinted_file_and_reads_it_back(tmp_path, monkeypatch):
+    built = []
+
+    def fake_build(name):
+        built.append(name)
+        return {"item": {"n": len(built)}, "fallback_svg": "<svg/>", "fallback_text": f"{name} text"}
+
+    monkeypatch.setattr(embed, "build_widget", fake_build)
+    cache = embed.WidgetCache(tmp_path / "widgets")
+    first = cache.get("loss-explorer")
+    path = tmp_path / "widgets" / f"loss-explorer-{embed.fingerprint()}.json"
+    assert built == ["loss-explorer"] and json.loads(path.read_text()) == first
+    assert [p.name for p in (tmp_path / "widgets").iterdir()] == [path.name]  # no temporary left
+    assert cache.get("loss-explorer") is first and built == ["loss-explorer"]  # from memory
+    path.write_text(json.dumps(dict(first, fallback_text="from disk")))
+    again = embed.WidgetCache(tmp_path / "widgets").get("loss-explorer")  # a new build process
+    assert again["fallback_text"] == "from disk" and built == ["loss-explorer"]

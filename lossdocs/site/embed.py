@@ -54,13 +54,16 @@ def bokeh_script_tags(prefix: str) -> str:
     return "\n".join(f'<script src="{prefix}{dest}"></script>' for dest, _ in bokeh_assets())
 
 
-def fingerprint() -> str:
-    """Changes whenever anything that shapes a widget's output changes."""
+def fingerprint(package: Path = PACKAGE) -> str:
+    """Changes whenever anything that shapes a widget's output changes: the name and
+    contents of every .py, .js and .css file of ``package`` (this lossdocs package unless
+    told otherwise, e.g. a test's modified copy) and the Bokeh and numpy versions."""
+    package = Path(package)
     h = hashlib.sha256()
     h.update(f"bokeh {bokeh.__version__} numpy {np.__version__}".encode())
-    for path in sorted(PACKAGE.rglob("*")):
+    for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".js", ".css") and "__pycache__" not in path.parts:
-            h.update(path.relative_to(PACKAGE).as_posix().encode())
+            h.update(path.relative_to(package).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
