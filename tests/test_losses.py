@@ -395,27 +395,36 @@ def test_huber_delta_metadata():
     assert losses.get("huber").defaults() == {"delta": 1.0}
 
 
+METADATA = {  # name: (label, short, kind, domain, target slider (start, end, step), defaults)
+    "mse": ("Mean squared error", "MSE", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
+    "mae": ("Mean absolute error", "MAE", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
+    "huber": ("Huber", "Huber", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {"delta": 1.0}),
+    "log_cosh": ("Log-cosh", "log-cosh", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
+    "bce": ("Binary cross-entropy", "BCE", "classification", (0.0, 1.0), (0.0, 1.0, 0.25), {}),
+}
+
+
+def test_metadata_is_what_the_pages_and_widgets_expect():
+    assert set(METADATA) == set(losses.REGISTRY)
+    for name, (label, short, kind, domain, targets, defaults) in METADATA.items():
+        loss = losses.get(name)
+        assert (loss.name, loss.label, loss.short, loss.kind) == (name, label, short, kind)
+        assert (loss.domain, loss.targets, loss.defaults()) == (domain, targets, defaults)
+        # Every target the slider offers lies inside the plotted domain.
+        assert domain[0] <= targets[0] < targets[1] <= domain[1]
+
+
 @pytest.mark.parametrize("name", losses.names())
-def test_metadata_sanity(name):
+def test_formulas_and_parameter_grids_are_usable(name):
+    """The formulas are about the prediction; every parameter's grid (what the widgets
+    precompute) is uniform, allowed by the parameter's own range, and holds its default."""
     loss = losses.get(name)
-    assert loss.name == name
-    assert loss.kind in ("regression", "classification")
-    for text in (loss.label, loss.latex, loss.grad_latex, loss.summary):
-        assert isinstance(text, str) and text.strip()
-    assert r"\hat{y}" in loss.latex
-    assert loss.defaults() == {p.name: p.default for p in loss.params}
+    assert r"\hat{y}" in loss.latex and r"\hat{y}" in loss.grad_latex
     for p in loss.params:
-        assert p.label.strip()
         assert p.check(p.default) == p.default  # default inside the allowed range
         assert p.default in p.choices
         for c in p.choices:
-            p.check(c)
+            assert p.check(c) == c
         steps = np.diff(p.choices)
         assert len(p.choices) >= 2 and (steps > 0).all()
         np.testing.assert_allclose(steps, steps[0], rtol=1e-9)
-    lo, hi = loss.domain
-    start, end, step = loss.targets
-    assert lo < hi
-    assert lo <= start < end <= hi and step > 0
-    n = (end - start) / step
-    assert abs(n - round(n)) < 1e-9

@@ -29,11 +29,23 @@ def test_each_row_carries_the_losses_own_text_and_formulas(name):
     assert "<svg" in row and "<desc>" in row
 
 
+TEACHING = ("concept", "pros", "cons", "best_use", "summary")
+
+
 @pytest.mark.parametrize("name", losses.names())
 def test_every_loss_has_its_teaching_text(name):
+    """Each teaching field is one sentence of its own: a capital (or a symbol such as δ)
+    first, a full stop last and nowhere before, 8 to 45 words (a table cell, not a page)."""
     loss = losses.get(name)
-    for field in ("short", "concept", "pros", "cons", "best_use", "summary"):
-        assert len(getattr(loss, field)) > 2, field
+    for field in TEACHING:
+        text = getattr(loss, field)
+        assert re.fullmatch(r"[^\sa-z.][^.!?]*(?:\.\d[^.!?]*)*\.", text), (field, text)
+        assert 8 <= len(text.split()) <= 45, (field, len(text.split()))
+
+
+def test_teaching_text_is_never_shared_between_losses_or_fields():
+    texts = [getattr(loss, f) for loss in losses.REGISTRY.values() for f in TEACHING]
+    assert len(set(texts)) == len(texts)
 
 
 def test_unknown_table_is_a_clear_error():

@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""Mutation testing on demand: does the fast test suite notice a small bug in the code?
+
+Runs mutmut 3 (configured under ``[tool.mutmut]`` in pyproject.toml: which modules are
+mutated and which fast tests run against each mutant) and prints a score per module.
+Not part of CI and not collected by pytest: it takes tens of minutes.
+
+The run happens in a snapshot of the project under ``.cache/mutation/`` (pyproject.toml,
+lossdocs/, tests/, docs/, mkdocs.yml), so edits made meanwhile do not leak into it and
+mutmut's ``mutants/`` folder stays out of the work tree. Results are kept there: a second
+run only checks mutants whose code changed (``--fresh`` starts over).
+
+    python scripts/mutate.py                   # every configured module, one worker
+    python scripts/mutate.py "lossdocs.losses*"   # only mutants whose name matches
+    python scripts/mutate.py --report-only     # the table of the last run
+    python scripts/mutate.py --survivors       # ... and every surviving mutant's diff
+
+Mutants that cannot be killed because they do not change behaviour are listed, one per
+line with the reason, in ``tests/mutation_equivalents.md``; the table shows the score with
+and without them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".cache" / "mutation"
+SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
+EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
+KILLED = ("killed", "timeout", "caught by type check", "segfault")
+
+
+def modules() -> list[str]:
+    """Dotted names of the mutated modules, from ``[tool.mutmut] only_mutate``."""
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    return [p.removesuffix(".py").replace("/", ".") for p in conf["only_mutate"]]
+
+
+def snapshot() -> None:
+    """Copy the project into WORK, keeping modification times (mutmut uses them)."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", ".cache", ".pytest_cache")
+    for name in SNAPSHOT:
+        src, dest = ROOT / name, WORK / name
+        if src.is_dir():
+            if dest.exists():
+                shutil.rmtree(dest)
+            shutil.copytree(src, dest, ignore=ignore)
+        else:
+            shutil.copy2(src, dest)
+
+
+def mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).parent / "mutmut"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "mutmut"]
+    env = {k: v for k, v in os.environ.items() if k != "LOSSDOCS_QUICK"}
+    return subprocess.run([*cmd, *args], cwd=WORK, env=env, text=True, check=False,
+                          capture_output=capture, preexec_fn=lambda: os.nice(10))
+
+
+def results() -> dict[str, str]:
+    """mutant name -> status, from ``mutmut results --all true``."""
+    out = mutmut("results", "--all", "true", capture=True).stdout
+    return {m[1]: m[2].strip() for m in re.finditer(r"^\s*(\S+__mutmut_\d+):\s*(.+)$", out, re.M)}
+
+
+def module_of(mutant: str, names: list[str]) -> str:
+    return max((n for n in names if mutant.startswith(n + ".")), key=len, default="?")
+
+
+def equivalents() -> set[str]:
+    """Mutant names listed in tests/mutation_equivalents.md (first backquoted word of a line)."""
+    if not EQUIVALENTS.is_file():
+        return set()
+    return set(re.findall(r"^\s*[-*]\s*`([^`]+__mutmut_\d+)`", EQUIVALENTS.read_text(), re.M))
+
+
+def table(status: dict[str, str]) -> str:
+    names = modules()
+    equiv = equivalents()
+    rows = ["| Module | Mutants | Killed | Survived | No tests | Equivalent | Score | Score without equivalents |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    totals: Counter = Counter()
+    for mod in names:
+        mine = {k: v for k, v in status.items() if module_of(k, names) == mod}
+        c = Counter("killed" if v in KILLED else v for v in mine.values())
+        eq = sum(1 for k, v in mine.items() if k in equiv and v not in KILLED)
+        c["equivalent"] = eq
+        c["total"] = len(mine)
+        totals.update(c)
+        rows.append(_row(mod, c))
+    rows.append(_row("**all**", totals))
+    return "\n".join(rows)
+
+
+def _row(name: str, c: Counter) -> str:
+    checked = c["total"] - c["not checked"]
+    score = f"{100 * c['killed'] / checked:.1f}%" if checked else "–"
+    real = checked - c["equivalent"]
+    adjusted = f"{100 * c['killed'] / real:.1f}%" if real else "–"
+    return (f"| {name} | {c['total']} | {c['killed']} | {c['survived']} | {c['no tests']} | "
+            f"{c['equivalent']} | {score} | {adjusted} |")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("mutants", nargs="*", help="mutant name globs, e.g. 'lossdocs.losses*' (default: all)")
+    ap.add_argument("--jobs", type=int, default=1, help="mutmut worker processes (default 1)")
+    ap.add_argument("--fresh", action="store_true", help="forget earlier results")
+    ap.add_argument("--report-only", action="store_true", help="only print the table of the last run")
+    ap.add_argument("--survivors", action="store_true", help="also show each survivor's diff")
+    ap.add_argument("--output", type=Path, help="also write the table (markdown) to this file")
+    args = ap.parse_args()
+
+    if not args.report_only:
+        if args.fresh and WORK.exists():
+            shutil.rmtree(WORK)
+        snapshot()
+        proc = mutmut("run", "--max-children", str(args.jobs), *args.mutants)
+        if proc.returncode not in (0, 1):
+            print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
+            return proc.returncode
+    status = results()
+    if not status:
+        print("no mutmut results yet: run without --report-only first", file=sys.stderr)
+        return 1
+    report = table(status)
+    print(report)
+    equiv = equivalents()
+    survivors = sorted(k for k, v in status.items() if v not in KILLED and k not in equiv)
+    if survivors:
+        print(f"\n{len(survivors)} mutants survive and are not recorded as equivalent:")
+        for name in survivors:
+            print(f"  {name}: {status[name]}")
+            if args.survivors:
+                print(mutmut("show", name, capture=True).stdout)
+    if args.output:
+        args.output.write_text(report + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
