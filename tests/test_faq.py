@@ -157,14 +157,58 @@ def test_every_row_of_the_selection_table_links_to_a_widget_state():
 
 # ------------------------------------------------------- quoted numbers
 
-def quoted(page: str, literal: str, value: float):
-    """``literal`` appears on ``page``, and the number in it is ``value`` rounded to
-    as many decimals as the page shows (``literal`` may carry words around it)."""
-    assert literal in text_of(page), f"{page}: {literal!r} not found"
+def whole(literal: str) -> re.Pattern:
+    """``literal`` as a whole number: not part of a longer one ("−2" is not in "−25",
+    "2.30" not in "12.30" or "2.305", "77" not in "77%")."""
+    return re.compile(r"(?<![\w.\-−])" + re.escape(literal) + r"(?![\w%]|[.,]\d)")
+
+
+def segment(page: str, where: str) -> str:
+    """The one table row, or else the one sentence, of ``page`` that contains ``where``."""
+    text = text_of(page)
+    rows = [line for line in text.splitlines() if line.startswith("|") and where in line]
+    if rows:
+        assert len(rows) == 1, f"{page}: {where!r} is in {len(rows)} table rows"
+        return rows[0]
+    prose = re.sub(r"\s*\n\s*", " ", text)
+    hits = [s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z$*(\[])", prose) if where in s]
+    assert len(hits) == 1, f"{page}: {where!r} is in {len(hits)} sentences"
+    return hits[0]
+
+
+def cell(page: str, row: str, column: str) -> str:
+    """The cell of a table on ``page``: the row whose first cell is ``row``, the column
+    whose header (the table's first row) is ``column``."""
+    found = []
+    for block in re.findall(r"(?:^\|.*\n?)+", text_of(page), re.M):
+        table = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block.splitlines()
+                 if not re.fullmatch(r"[|\s:-]+", line)]
+        header = table[0]
+        found += [r[header.index(column)] for r in table[1:] if r[0] == row and column in header]
+    assert len(found) == 1, f"{page}: {len(found)} cells in row {row!r}, column {column!r}"
+    return found[0]
+
+
+def _number_in(context: str, literal: str, value: float) -> str:
+    """``literal`` is a whole number of ``context`` and is ``value`` rounded to as many
+    decimals as it shows; returns ``context``."""
+    assert whole(literal).search(context), f"{literal!r} is not a number of {context!r}"
     digits = re.findall(r"[-−]?\d+(?:\.\d+)?", literal)[-1]
     number = float(digits.replace("−", "-"))
     decimals = len(digits.split(".")[1]) if "." in digits else 0
     assert abs(value - number) <= 0.5 * 10 ** -decimals + 1e-12, (literal, value)
+    return context
+
+
+def quoted(page: str, where: str, literal: str, value: float) -> str:
+    """``literal`` is a number of the row or sentence of ``page`` that contains ``where``,
+    and equals ``value`` as rounded on the page. Returns that row or sentence."""
+    return _number_in(segment(page, where), literal, value)
+
+
+def quoted_cell(page: str, row: str, column: str, literal: str, value: float) -> str:
+    """:func:`quoted` for a table cell: the number is in that very cell."""
+    return _number_in(cell(page, row, column), literal, value)
 
 
 R = np.linspace(-6.0, 6.0, 4801)  # includes 0, ±0.5, ±1 exactly
@@ -213,7 +257,8 @@ def test_huber_delta_one_runs_half_a_unit_under_mae():
     far = R[np.abs(R) >= 1]
     np.testing.assert_allclose(huber.value(far, 0.0, delta=1.0), np.abs(far) - 0.5)
     assert float(huber.value(3.0, 0.0, delta=1.0)) == 2.5
-    quoted("faq.md", "costs 2.5", 2.5)
+    sentence = quoted("faq.md", "so an error of 3 costs", "2.5", 2.5)
+    assert "(MAE 3, MSE 9)" in sentence
 
 
 def test_bce_grows_without_bound_as_p_goes_to_zero_for_label_one():
@@ -234,17 +279,19 @@ def test_bce_grows_without_bound_as_p_goes_to_zero_for_label_one():
 ])
 def test_bce_table_in_the_faq(p, loss, grad):
     q = float(p)
-    quoted("faq.md", loss, float(bce.value(q, 1.0)))
-    quoted("faq.md", grad, float(bce.grad(q, 1.0)))
+    assert cell("faq.md", "Loss $-\\log p$", p) == loss
+    assert cell("faq.md", "Gradient $-1/p$", p) == grad
+    quoted_cell("faq.md", "Loss $-\\log p$", p, loss, float(bce.value(q, 1.0)))
+    quoted_cell("faq.md", "Gradient $-1/p$", p, grad, float(bce.grad(q, 1.0)))
 
 
 def test_bce_at_one_in_a_billion():
-    quoted("faq.md", "20.7", float(bce.value(1e-9, 1.0)))
+    quoted_cell("faq.md", "Loss $-\\log p$", "$10^{-9}$", "20.7", float(bce.value(1e-9, 1.0)))
     assert float(bce.grad(1e-9, 1.0)) == pytest.approx(-1e9)
     # Each tenfold drop in p adds log 10.
     steps = np.diff(bce.value([1e-1, 1e-2, 1e-3, 1e-9], 1.0))
     np.testing.assert_allclose(steps[:2], math.log(10))
-    quoted("faq.md", "2.30", math.log(10))
+    quoted("faq.md", "Every tenfold drop in $p$ adds the same", "2.30", math.log(10))
 
 
 @pytest.mark.parametrize("loss", [mse, mae, huber, log_cosh])
@@ -256,15 +303,16 @@ def test_the_valley_sits_at_the_true_value(loss):
         assert v.min() == 0.0 and float(loss.grad(t, t)) == 0.0
 
 
-@pytest.mark.parametrize("y,floor", [(0.5, "0.693"), (0.25, "0.562")])
-def test_soft_label_floor_is_the_label_entropy(y, floor):
+@pytest.mark.parametrize("y,floor,where", [(0.5, "0.693", r"$\log 2 \approx 0.693$ for $y = 0.5$"),
+                                          (0.25, "0.562", "0.562 for $y = 0.25$")])
+def test_soft_label_floor_is_the_label_entropy(y, floor, where):
     p = np.linspace(0.001, 0.999, 999)
     v = bce.value(p, y)
     assert p[np.argmin(v)] == pytest.approx(y)
     assert float(bce.grad(y, y)) == 0.0
     entropy = -(y * math.log(y) + (1 - y) * math.log(1 - y))
     assert float(bce.value(y, y)) == pytest.approx(entropy)
-    quoted("faq.md", floor, entropy)
+    quoted("faq.md", where, floor, entropy)
 
 
 def test_mae_fixed_steps_hop_across_the_target():
@@ -293,20 +341,30 @@ ERRORS = np.array([1.0, 1.0, 1.0, 10.0])
 
 def test_one_outlier_under_mse_and_mae():
     v_mse, v_mae = mse.value(ERRORS, 0.0), mae.value(ERRORS, 0.0)
-    quoted("faq.md", "25.75", v_mse.mean())
-    quoted("faq.md", "3.25", v_mae.mean())
-    quoted("faq.md", "97%", 100 * v_mse[-1] / v_mse.sum())
-    quoted("faq.md", "77%", 100 * v_mae[-1] / v_mae.sum())
+    for col, v in (("MSE", v_mse), ("MAE", v_mae)):
+        assert cell("faq.md", "Per-example loss", col) == ", ".join(f"{x:g}" for x in v)
+        share = cell("faq.md", "Outlier's share of the total loss", col)
+        assert share.startswith(f"{v[-1]:g} / {v.sum():g} ≈ "), share
+    quoted_cell("faq.md", "Mean", "MSE", "25.75", v_mse.mean())
+    quoted_cell("faq.md", "Mean", "MAE", "3.25", v_mae.mean())
+    quoted_cell("faq.md", "Outlier's share of the total loss", "MSE", "97%", 100 * v_mse[-1] / v_mse.sum())
+    quoted_cell("faq.md", "Outlier's share of the total loss", "MAE", "77%", 100 * v_mae[-1] / v_mae.sum())
+    sentence = quoted("faq.md", "That one bad point multiplies MSE by", "25.75", v_mse.mean())
+    _number_in(sentence, "3.25", v_mae.mean())
     g_mse, g_mae = mse.grad(ERRORS, 0.0), mae.grad(ERRORS, 0.0)
     np.testing.assert_array_equal(g_mse, [2, 2, 2, 20])
     np.testing.assert_array_equal(g_mae, [1, 1, 1, 1])
     assert 100 * g_mse[-1] / g_mse.sum() == pytest.approx(100 * 20 / 26)
-    quoted("faq.md", "77%", 100 * g_mse[-1] / g_mse.sum())
+    for col, g in (("MSE", g_mse), ("MAE", g_mae)):
+        assert cell("faq.md", "Gradient on each example", col) == ", ".join(f"{x:g}" for x in g)
+    assert cell("faq.md", "Outlier's share of the total push", "MSE").startswith("20 / 26 ≈ ")
+    quoted_cell("faq.md", "Outlier's share of the total push", "MSE", "77%", 100 * g_mse[-1] / g_mse.sum())
+    assert cell("faq.md", "Outlier's share of the total push", "MAE") == "1 / 4 = 25%"
     assert g_mae[-1] / g_mae.sum() == 0.25
     # Without the outlier both read 1.
     assert mse.value(ERRORS[:3], 0.0).mean() == 1 == mae.value(ERRORS[:3], 0.0).mean()
     # Huber with δ = 1: in between, every push capped at 1.
-    quoted("faq.md", "2.75", float(huber.value(ERRORS, 0.0, delta=1.0).mean()))
+    quoted("faq.md", "sits in between, with a mean of", "2.75", float(huber.value(ERRORS, 0.0, delta=1.0).mean()))
     np.testing.assert_array_equal(huber.grad(ERRORS, 0.0, delta=1.0), [1, 1, 1, 1])
 
 
@@ -329,22 +387,23 @@ def _minimum(name, preset, **params):
     return landscape.minimum(name, PRESETS[preset], **params)
 
 
-OUTLIER_MINIMA = [  # (loss, params, "(w, b)" as quoted, MSE on the 15 clean points as quoted)
-    ("mse", {}, "(0.45, 0.18)", "0.16"),
-    ("huber", {"delta": 1.0}, "(0.70, 0.01)", "0.039"),
-    ("huber", {"delta": 0.3}, "(1.06, −0.15)", "0.0016"),
-    ("huber", {"delta": 0.1}, "(1.16, −0.18)", "0.00014"),
+OUTLIER_MINIMA = [  # (loss, params, table row, "(w, b)" as quoted, MSE on the 15 clean points as quoted)
+    ("mse", {}, "MSE", "(0.45, 0.18)", "0.16"),
+    ("huber", {"delta": 1.0}, "Huber, δ = 1", "(0.70, 0.01)", "0.039"),
+    ("huber", {"delta": 0.3}, "Huber, δ = 0.3", "(1.06, −0.15)", "0.0016"),
+    ("huber", {"delta": 0.1}, "Huber, δ = 0.1", "(1.16, −0.18)", "0.00014"),
 ]
 
 
-@pytest.mark.parametrize("name,params,wb,clean", OUTLIER_MINIMA)
-def test_outlier_preset_minima_and_clean_fit(name, params, wb, clean):
+@pytest.mark.parametrize("name,params,row,wb,clean", OUTLIER_MINIMA)
+def test_outlier_preset_minima_and_clean_fit(name, params, row, wb, clean):
     w, b, _ = _minimum(name, "outliers", **params)
     qw, qb = (float(s.replace("−", "-")) for s in wb.strip("()").split(", "))
     assert (round(w, 2), round(b, 2)) == (qw, qb)
-    assert wb in text_of("faq.md")
+    assert cell("faq.md", row, "minimum $(w, b)$") == wb
     pre = PRESETS["outliers"]
-    quoted("faq.md", clean, landscape.loss_at("mse", pre.x[:15], pre.y[:15], w, b))
+    quoted_cell("faq.md", row, "MSE on the 15 clean points at that minimum", clean,
+                landscape.loss_at("mse", pre.x[:15], pre.y[:15], w, b))
 
 
 def test_outlier_preset_clean_answer_and_mae():
@@ -367,15 +426,16 @@ def test_outlier_preset_training_loss_is_lowest_for_the_worse_fit():
     at_mae = _minimum("mae", "outliers")
     train_mse = landscape.loss_at("mse", pre.x, pre.y, *at_mse[:2])
     train_mae_fit = landscape.loss_at("mse", pre.x, pre.y, *at_mae[:2])
-    quoted("faq.md", "0.553", train_mse)
-    quoted("faq.md", "0.692", train_mae_fit)
+    sentence = quoted("faq.md", "MSE reaches the lowest training MSE", "0.553", train_mse)
+    _number_in(sentence, "0.692", train_mae_fit)
+    assert re.search(r"0\.553 against 0\.692 at MAE's minimum", sentence)
     assert train_mse < train_mae_fit
 
 
 def test_two_point_start_and_minimum():
     pre = PRESETS["two_points"]
     assert pre.start == (-0.5, 1.5)
-    quoted("faq.md", "1.63", landscape.loss_at("mse", pre.x, pre.y, *pre.start))
+    quoted("faq.md", "The white starting dot reads", "1.63", landscape.loss_at("mse", pre.x, pre.y, *pre.start))
     w, b, L = _minimum("mse", "two_points")
     assert (w, b) == pytest.approx((1.5, 0.3), abs=1e-6) and L < 1e-10
 
@@ -391,10 +451,10 @@ def test_sloped_line_valley_along_and_across():
 
 def test_unreachable_floor():
     w, b, L = _minimum("mse", "unreachable")
-    quoted("faq.md", "0.173", L)
+    sentence = quoted("faq.md", "The best it can do under MSE is", "0.173", L)
     assert (round(w, 2), round(b, 2)) == (3.34, 1.36)
-    assert "(3.34, 1.36)" in text_of("faq.md")
-    quoted("faq.md", "0.27", _minimum("mae", "unreachable")[2])
+    assert "(3.34, 1.36)" in sentence
+    _number_in(sentence.split("under MAE the floor is about", 1)[1], "0.27", _minimum("mae", "unreachable")[2])
 
 
 # ------------------------------------------------------- selection guide
@@ -408,8 +468,9 @@ def test_log_cosh_is_half_square_near_zero_and_abs_minus_log2_far_away():
 
 
 def test_categorical_cross_entropy_is_minus_log_of_the_true_class():
-    quoted("selection-guide.md", "0.693", float(bce.value(0.5, 1.0)))
-    quoted("selection-guide.md", "2.30", float(bce.value(0.1, 1.0)))
+    sentence = quoted("selection-guide.md", "when the true class gets", "0.693", float(bce.value(0.5, 1.0)))
+    _number_in(sentence, "2.30", float(bce.value(0.1, 1.0)))
+    assert re.search(r"0\.693 when the true class gets \$p_c = 0\.5\$, 2\.30 when it gets 0\.1", sentence)
     # With two classes, softmax cross-entropy is the engine's binary cross-entropy.
     z = np.linspace(-5, 5, 41)
     logits = np.stack([z, np.zeros_like(z)], axis=1)
@@ -426,8 +487,9 @@ def test_through_a_sigmoid_bce_pushes_the_score_with_p_minus_y():
 
 def test_imbalance_easy_negatives_add_up():
     easy = float(bce.value(0.1, 0.0))
-    quoted("selection-guide.md", "0.105", easy)
-    quoted("selection-guide.md", "10.4", 99 * easy)
+    sentence = quoted("selection-guide.md", "an easy negative at $p = 0.1$ costs only", "0.105", easy)
+    _number_in(sentence, "10.4", 99 * easy)
+    _number_in(sentence, "0.693", float(bce.value(0.5, 1.0)))
     assert float(bce.value(0.5, 1.0)) == pytest.approx(math.log(2))
     # Pushes on the score: 99 easy negatives at p - y = 0.1 outweigh one positive at -0.5.
     assert 99 * 0.1 > abs(float(bce.grad(0.5, 1.0)) * 0.25)
@@ -437,7 +499,8 @@ def test_imbalance_easy_negatives_add_up():
 def test_focal_loss_examples(pt, literal):
     gamma = 2.0
     ce = float(bce.value(pt, 1.0))  # -log p_t
-    quoted("selection-guide.md", literal, (1 - pt) ** gamma * ce)
+    sentence = quoted("selection-guide.md", "With the common focusing parameter", literal, (1 - pt) ** gamma * ce)
+    assert f"about {literal}" in sentence
     if pt == 0.1:
         assert (1 - pt) ** gamma == pytest.approx(0.81)
 
@@ -445,12 +508,12 @@ def test_focal_loss_examples(pt, literal):
 def test_mse_on_probabilities_is_bounded_and_its_push_dies():
     p = np.linspace(0.0, 1.0, 1001)
     assert mse.value(p, 1.0).max() == 1.0
-    quoted("selection-guide.md", "4.61", float(bce.value(0.01, 1.0)))
+    quoted("selection-guide.md", "Cross-entropy reaches", "4.61", float(bce.value(0.01, 1.0)))
     factor = p * (1 - p)
     assert factor.max() == 0.25 and p[np.argmax(factor)] == 0.5
     q = 0.01
     push_bce = float(bce.grad(q, 1.0)) * q * (1 - q)
     push_mse = float(mse.grad(q, 1.0)) * q * (1 - q)
-    quoted("selection-guide.md", "-0.99", push_bce)
-    quoted("selection-guide.md", "-0.0196", push_mse)
+    sentence = quoted("selection-guide.md", "BCE pushes the score with", "-0.99", push_bce)
+    _number_in(sentence, "-0.0196", push_mse)
     assert 45 < push_bce / push_mse < 55  # "some fifty times weaker"
