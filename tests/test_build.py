@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -21,9 +22,13 @@ NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML"
 def test_lesson_embeds_the_explorer_with_bokeh_and_a_fallback(site_dir):
     html = (site_dir / LESSON).read_text()
     assert 'data-widget="loss-explorer"' in html
-    assert "window.lossdocsQueue" in html
-    assert re.search(r'<script src="\.\./assets/vendor/bokeh-[\d.]+/bokeh\.min\.js">', html)
-    assert "<noscript><figure class=\"lossdocs-fallback\"><svg" in html
+    # Prerendered: the figure first; the live widget as inert JSON; BokehJS only on demand.
+    assert '<figure class="lossdocs-figure"><svg' in html
+    assert '<script type="application/json" class="lossdocs-item">' in html
+    assert not re.search(r'<script src="[^"]*bokeh', html), "BokehJS must not load with the page"
+    folder = re.search(r'data-bokeh="(\.\./assets/vendor/bokeh-[\d.]+/)"', html)[1]
+    for name in ("bokeh.min.js", "bokeh-widgets.min.js"):
+        assert (site_dir / "lessons" / folder / name).resolve().is_file()
     for src in re.findall(r'<script src="([^"]+)"', html):
         assert (site_dir / "lessons" / src).resolve().is_file(), src
 
@@ -96,18 +101,59 @@ def test_quick_build_skips_widgets_but_still_checks_markers(tmp_path):
     assert proc.returncode != 0 and "typo" in proc.stdout + proc.stderr
 
 
-def test_rebuild_reuses_cached_widgets_and_is_byte_identical(site_dir, tmp_path):
-    """A second build reads widgets from the cache and writes the same pages."""
-    cached = sorted((ROOT / ".cache/widgets").glob("loss-explorer-*.json"))
-    assert cached, "the session build should have cached the explorer"
-    stamps = {p: p.stat().st_mtime_ns for p in cached}
-    again = tmp_path / "again"
-    proc = run_mkdocs("build", "--strict", "--site-dir", str(again))
+def embedded_widgets(project: Path) -> set[str]:
+    """Names of the widgets the project's pages embed (their markers)."""
+    return {m for page in (project / "docs").rglob("*.md")
+            for m in re.findall(r"<!--\s*widget:\s*([\w-]+)\s*-->", page.read_text(encoding="utf-8"))}
+
+
+def test_rebuild_reads_the_fingerprinted_widget_cache_and_is_byte_identical(tmp_path):
+    """From an empty cache a build writes exactly ``.cache/widgets/<name>-<fingerprint>.json``
+    for each embedded widget; a second build reads those files (a caption tampered with in
+    the cache shows up on the page), rewrites none, and is otherwise byte-identical."""
+    from lossdocs.site import embed
+
+    project = project_copy(tmp_path / "project")
+    cache = project / ".cache" / "widgets"
+    assert not cache.exists()
+    first, second = tmp_path / "first", tmp_path / "second"
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(first), cwd=project)
     assert proc.returncode == 0, proc.stderr
-    assert {p: p.stat().st_mtime_ns for p in cached} == stamps
-    for page in site_dir.rglob("*.html"):
-        rel = page.relative_to(site_dir)
-        assert (again / rel).read_bytes() == page.read_bytes(), rel
+    fp = embed.fingerprint(project / "lossdocs")
+    names = embedded_widgets(project)
+    assert "loss-explorer" in names
+    assert sorted(p.name for p in cache.iterdir()) == sorted(f"{n}-{fp}.json" for n in names)
+
+    path = cache / f"loss-explorer-{fp}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["fallback_text"] in (first / LESSON).read_text(encoding="utf-8")
+    tampered = "Tampered caption read from the widget cache."
+    path.write_text(json.dumps(dict(data, fallback_text=tampered)), encoding="utf-8")
+    stamps = {p: p.stat().st_mtime_ns for p in cache.iterdir()}
+
+    proc = run_mkdocs("build", "--strict", "--site-dir", str(second), cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in cache.iterdir()} == stamps  # read, not rebuilt
+    assert tampered in (second / LESSON).read_text(encoding="utf-8")
+    for page in first.rglob("*.html"):
+        rel = page.relative_to(first)
+        again = (second / rel).read_text(encoding="utf-8").replace(tampered, data["fallback_text"])
+        assert again == page.read_text(encoding="utf-8"), rel
+
+
+def test_a_build_failing_while_pages_render_leaves_no_site(tmp_path):
+    """A template error on a late page (after assets and earlier pages are written) fails
+    the build, and on_build_error removes the half-written output folder."""
+    project = project_copy(tmp_path / "project")
+    (project / "lossdocs/site/theme/main.html").write_text(
+        '{% extends "base.html" %}\n'
+        '{% block content %}{% if page.file.src_uri == "reference/faq.md" %}'
+        "{{ no_such_function() }}{% endif %}{{ super() }}{% endblock %}\n")
+    out = tmp_path / "out"
+    proc = run_mkdocs("build", "--site-dir", str(out), cwd=project, env={"LOSSDOCS_QUICK": "1"})
+    assert proc.returncode != 0
+    assert "no_such_function" in proc.stdout + proc.stderr
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_build_writes_nothing_into_docs(tmp_path):
