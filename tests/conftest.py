@@ -62,9 +62,8 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def browser(chromium_path):
     """One headless Chromium for the session (background networking off)."""
-    from playwright.sync_api import sync_playwright
-
     from browser import launch
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = launch(p, chromium_path)

@@ -9,7 +9,6 @@ import time
 
 import numpy as np
 import pytest
-
 from browser import watch
 
 VIEWPORT = {"width": 1280, "height": 1100}
@@ -26,13 +25,22 @@ const model = (name) => {
 """
 
 
-def open_page(browser, url: str, viewport: dict | None = None, **context_options):
-    """A new context and page with the request guard on, at ``url``: (context, page, log)."""
+def hydrate(page) -> None:
+    """Make every widget of the page live now, as scrolling to each would (the site
+    hydrates a widget only when it nears the viewport, is touched or is linked to)."""
+    page.evaluate("() => window.lossdocs ? window.lossdocs.hydrateAll().then(() => true) : true")
+
+
+def open_page(browser, url: str, viewport: dict | None = None, live: bool = True, **context_options):
+    """A new context and page with the request guard on, at ``url``: (context, page, log).
+    With ``live``, every widget is hydrated (JavaScript on)."""
     context = browser.new_context(viewport=viewport or VIEWPORT, **context_options)
     page = context.new_page()
     log = watch(page)
     page.goto(url)
     page.wait_for_load_state("networkidle")  # the search worker's index too
+    if live and context_options.get("java_script_enabled", True):
+        hydrate(page)
     return context, page, log
 
 

@@ -28,10 +28,10 @@ import re
 import numpy as np
 import pagetools
 import pytest
+from browser import is_local
 from pagetools import image, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import losses
-from browser import is_local
 from lossdocs.widgets.explorer import OVERLAY_COLOR, PRIMARY_COLOR
 
 pytestmark = pytest.mark.browser
@@ -507,12 +507,12 @@ def test_lesson_without_javascript_shows_the_fallback(browser, server):
     with its description) and the KaTeX math rendered at build time; no widget is drawn."""
     context, page, log = open_page(browser, server.url + LESSON, java_script_enabled=False)
     try:
-        svg = page.locator(".lossdocs-widget .lossdocs-fallback svg")
+        svg = page.locator(".lossdocs-widget .lossdocs-figure svg")
         assert svg.count() == 1
         assert svg.is_visible()
         box = svg.bounding_box()
         assert box["width"] > 200 and box["height"] > 100
-        assert "true value" in page.locator(".lossdocs-fallback figcaption").inner_text()
+        assert "true value" in page.locator(".lossdocs-figure figcaption").inner_text()
         katex = page.locator(".katex")
         assert katex.count() >= 2
         assert katex.first.is_visible()

@@ -31,7 +31,7 @@ SOURCE = ROOT / "docs" / "notebooks" / "engine.py"
 PAGE = "notebooks/engine.html"
 FIGURE_ID = "lossdocs-nb-regression-losses"
 MINIMUM_LINE = re.compile(r"^(?P<label>.+?)\s+w = (?P<w>\S+), b = (?P<b>\S+), L = (?P<L>\S+)$", re.M)
-QUEUE_PUSH = re.compile(r"window\.lossdocsQueue \|\| \[\]\)\.push\((?P<item>.*?)\);</script>", re.S)
+ITEM = re.compile(r'<script type="application/json" class="lossdocs-item">(?P<item>.*?)</script>', re.S)
 
 
 def expected_errors() -> list[str]:
@@ -51,8 +51,8 @@ def expected_errors() -> list[str]:
 
 
 def figure_item(html: str) -> dict:
-    found = QUEUE_PUSH.findall(html)
-    assert len(found) == 1, "expected exactly one queued Bokeh figure"
+    found = ITEM.findall(html)
+    assert len(found) == 1, "expected exactly one Bokeh figure, as inert JSON for the loader"
     return json.loads(found[0])
 
 
@@ -137,7 +137,8 @@ def test_notebook_ends_with_the_figure_for_the_site(executed):
     outputs = [o for o in executed[-1].outputs if o.output_type in ("display_data", "execute_result")]
     assert len(outputs) == 1
     html = outputs[0]["data"]["text/html"]
-    assert f'<script src="../{embed.BOKEH_DIR}/bokeh.min.js"></script>' in html
+    # BokehJS is not loaded with the page: the slot names its folder, the loader fetches it.
+    assert f'data-bokeh="../{embed.BOKEH_DIR}/"' in html and "<script src=" not in html
     check_figure_item(figure_item(html))
 
 
@@ -217,10 +218,12 @@ def test_page_embeds_the_figure_with_the_sites_bokeh(page, site_dir):
     html, soup = page
     assert soup.find(id=FIGURE_ID) is not None
     frame = soup.find(id=FIGURE_ID).parent
-    assert frame.select_one("noscript .lossdocs-fallback svg polyline") is not None  # no-JS picture
-    bokeh = [s["src"] for s in soup.find_all("script", src=True) if "/bokeh" in s["src"]]
-    assert bokeh == [f"../{embed.BOKEH_DIR}/bokeh.min.js"]
-    assert (site_dir / "notebooks" / bokeh[0]).resolve().is_file()
+    assert frame.select_one(".lossdocs-figure svg polyline") is not None  # the prerendered picture
+    assert [s["src"] for s in soup.find_all("script", src=True) if "/bokeh" in s["src"]] == []  # loaded lazily
+    folder = frame["data-bokeh"]
+    assert folder == f"../{embed.BOKEH_DIR}/"
+    for name in embed.BOKEH_FILES:
+        assert (site_dir / "notebooks" / folder / name).resolve().is_file()
     check_figure_item(figure_item(html))
 
 
@@ -254,6 +257,7 @@ def colour_pixels(png: bytes, hex_color: str, tol: int = 24) -> int:
 @pytest.mark.parametrize("origin", ["server", "file"])
 def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_dir):
     from browser import watch
+    from pagetools import hydrate
 
     url = server.url + PAGE if origin == "server" else (site_dir / PAGE).resolve().as_uri()
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -262,6 +266,7 @@ def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_d
         log = watch(page)
         page.goto(url)
         page.wait_for_load_state("networkidle")
+        hydrate(page)
         page.wait_for_function(FIGURE_DRAWN, arg=FIGURE_ID, timeout=10_000)
         figure = page.locator(f"#{FIGURE_ID}")
         figure.scroll_into_view_if_needed()

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, project_copy, run_mkdocs
+from conftest import project_copy, run_mkdocs
 
 pytestmark = pytest.mark.build
 

@@ -1,9 +1,12 @@
-// lossdocs site loader: embeds queued Bokeh widgets, keeps their canvases in
-// step with Material's light/dark palette, and keeps each widget's state in the
-// address (#<widget>?<control>=<value>&...), so a view can be linked to and
-// shared. Loaded on every page (extra_javascript), it does nothing on pages
-// without widgets. It relies on no Material event, so it works from a server and
-// from file:// alike.
+// lossdocs site loader. Every widget slot arrives prerendered: the engine's static
+// figure of its opening state, plus the live widget as inert JSON. This loader
+// hydrates a slot -- loads BokehJS (once per page) and swaps the live widget in
+// where the figure stood -- only when the slot nears the viewport (one screen
+// ahead), is touched, clicked or focused, or is named by the address. It keeps
+// the canvases in step with Material's light/dark palette and each widget's state
+// in the address (#<widget>?<control>=<value>&...), so a view can be linked to and
+// shared. Loaded on every page (extra_javascript), it does nothing on pages without
+// widgets. It relies on no Material event, so it works served and from file://.
 (function () {
   "use strict"
 
@@ -44,6 +47,11 @@
           model.label_text_color = c.strong
         } else if (type === "Title") {
           model.text_color = c.strong
+        } else if (type === "ColorBar") {
+          model.setv({
+            title_text_color: c.strong, major_label_text_color: c.text,
+            major_tick_line_color: c.text, bar_line_color: null,
+          })
         }
       }
     }
@@ -128,29 +136,108 @@
     }
   }
 
-  const queue = (window.lossdocsQueue = window.lossdocsQueue || [])
+  // ---------------------------------------------------------------- hydration
+  const slots = [...document.querySelectorAll(".lossdocs-widget[data-bokeh]")]
+  let bokehReady = null
 
-  function drain() {
-    if (!window.Bokeh || !Bokeh.embed) return
-    while (queue.length > 0) {
-      const item = queue.shift()
-      Bokeh.embed.embed_item(item)
-        .then(() => {
-          applyTheme()
-          labelSliders(item)
-          return connectState(item)
-        })
-        .catch((err) => console.error("lossdocs:", err))
+  // BokehJS could not be fetched (offline, blocked): the figure simply stays.
+  class BokehMissing extends Error {}
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const el = document.createElement("script")
+      el.src = src
+      el.onload = resolve
+      el.onerror = () => reject(new BokehMissing(src))
+      document.head.appendChild(el)
+    })
+  }
+
+  // BokehJS, in order (the widgets bundle extends the core), at most once per page.
+  function loadBokeh(folder) {
+    if (bokehReady == null) {
+      bokehReady = window.Bokeh && Bokeh.embed ? Promise.resolve()
+        : loadScript(`${folder}bokeh.min.js`).then(() => loadScript(`${folder}bokeh-widgets.min.js`))
     }
+    return bokehReady
   }
 
-  // Items pushed later (scripts after this one) are embedded at once.
-  queue.push = function (...items) {
-    const n = Array.prototype.push.apply(this, items)
-    drain()
-    return n
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()))
+
+  function hydrate(slot) {
+    if (slot.lossdocsLive) return slot.lossdocsLive
+    slot.dataset.state = "loading"
+    const item = JSON.parse(slot.querySelector("script.lossdocs-item").textContent)
+    slot.lossdocsLive = loadBokeh(slot.dataset.bokeh)
+      .then(() => Bokeh.embed.embed_item(item))
+      .then(() => {
+        applyTheme()
+        labelSliders(item)
+        return nextFrame()
+      })
+      .then(() => {
+        // The live widget is drawn under the figure; now swap them in place. The slot
+        // reserved the widget's height; where a screen's width made the widget taller
+        // or shorter than that (it wraps its panels), the slot follows it from now on.
+        slot.dataset.state = "live"
+        fitSlot(slot)
+        return connectState(item)
+      })
+      .catch((err) => {
+        slot.dataset.state = "static"
+        if (err instanceof BokehMissing) {
+          bokehReady = null  // a later attempt may succeed
+          slot.lossdocsLive = null
+        } else {
+          console.error("lossdocs:", err)
+        }
+      })
+    return slot.lossdocsLive
   }
-  drain()
+
+  function fitSlot(slot) {
+    const root = slot.querySelector(".lossdocs-widget__root")
+    const content = root.firstElementChild
+    if (content == null) return
+    const fit = () => {
+      const extra = slot.getBoundingClientRect().height - root.getBoundingClientRect().height
+      const want = Math.ceil(content.getBoundingClientRect().height + extra)
+      if (Math.abs(want - slot.getBoundingClientRect().height) > 1) slot.style.height = `${want}px`
+    }
+    fit()
+    new ResizeObserver(fit).observe(content)
+  }
+
+  // The page's hydration, for tests and the bench: every widget live.
+  window.lossdocs = { hydrate, hydrateAll: () => Promise.all(slots.map(hydrate)) }
+
+  if (slots.length > 0) {
+    const named = decodeURIComponent(location.hash.slice(1)).split("?")[0]
+    const near = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          near.unobserve(entry.target)
+          hydrate(entry.target)
+        }
+      }
+    }, { rootMargin: "100% 0px" })
+    for (const slot of slots) {
+      if (named !== "" && slot.dataset.widget === named) {
+        hydrate(slot)
+      } else {
+        near.observe(slot)
+      }
+      for (const type of ["pointerdown", "touchstart", "focusin"]) {
+        slot.addEventListener(type, () => hydrate(slot), { once: true, passive: true })
+      }
+    }
+    // A slot named by an address opened later (a link within the page).
+    window.addEventListener("hashchange", () => {
+      const name = decodeURIComponent(location.hash.slice(1)).split("?")[0]
+      const slot = slots.find((s) => s.dataset.widget === name)
+      if (slot) hydrate(slot)
+    })
+  }
 
   // Material switches palettes by changing data-md-color-scheme on <body>.
   new MutationObserver(applyTheme).observe(document.body, {

@@ -2,14 +2,20 @@
 
 Data flow: engine -> widget builders -> **embedding** (site layer) -> hook.
 
-A widget becomes three things on the page:
+Prerendered, then hydrated. A widget slot on the page holds:
 
-* a ``<div>`` that BokehJS renders into;
-* an inline script that pushes the widget's ``json_item`` onto
-  ``window.lossdocsQueue``; the site-wide loader (``docs/assets/lossdocs.js``)
-  drains that queue once BokehJS is there. Inline scripts work from a server and
-  from ``file://`` alike, and nothing waits for an event that may never fire;
-* a ``<noscript>`` static figure and description for readers without JavaScript.
+* the engine-drawn static figure of the widget's opening state (an SVG from
+  ``lossdocs.site.figures``), shown at once and to readers without JavaScript,
+  with a caption describing it;
+* an empty ``<div>`` that BokehJS renders the live widget into;
+* the widget's ``json_item`` as ``<script type="application/json">``: inert data
+  that costs the first load nothing but its bytes.
+
+The slot reserves the live widget's height (``Widget.heights``), so the swap from
+figure to widget shifts nothing. The site loader (``docs/assets/lossdocs.js``)
+loads BokehJS, from the slot's ``data-bokeh`` folder, only when a widget nears the
+viewport, is touched or focused, or is named by the address, and then swaps the
+live widget in where the figure stood. This works served and from ``file://``.
 
 Built widgets are cached on disk under a fingerprint of the package's own source
 files and the numpy/Bokeh versions, so a rebuild with nothing changed reuses them
@@ -47,11 +53,6 @@ def quick() -> bool:
 def bokeh_assets() -> list[tuple[str, Path]]:
     """(site path, source file) for every BokehJS file a widget page loads."""
     return [(f"{BOKEH_DIR}/{name}", BOKEH_STATIC / name) for name in BOKEH_FILES]
-
-
-def bokeh_script_tags(prefix: str) -> str:
-    """``<script>`` tags loading BokehJS, relative to a page via ``prefix``."""
-    return "\n".join(f'<script src="{prefix}{dest}"></script>' for dest, _ in bokeh_assets())
 
 
 def fingerprint(package: Path = PACKAGE) -> str:
@@ -136,9 +137,27 @@ def _script_json(data) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def widget_html(name: str, slot: int, cache: WidgetCache) -> str:
-    """The HTML for one widget marker; ``slot`` numbers widgets within a page."""
-    target = f"lossdocs-{name}-{slot}"
+def slot_html(name: str, target: str, item: dict, figure_svg: str, text: str, prefix: str,
+              heights: tuple[int, int] | None = None) -> str:
+    """One widget slot: the static figure, the root the live widget goes into, and its
+    ``json_item`` as inert JSON. ``prefix`` leads from the page to the site's root;
+    ``heights`` (wide, narrow screens, px) are what the live widget will take."""
+    item = dict(item, target_id=target)
+    style = f' style="--lossdocs-h: {heights[0]}px; --lossdocs-h-narrow: {heights[1]}px"' if heights else ""
+    return (
+        f'<div class="lossdocs-widget" data-widget="{name}" data-state="static" '
+        f'data-bokeh="{prefix}{BOKEH_DIR}/"{style}>\n'
+        f'<figure class="lossdocs-figure">{figure_svg}'
+        f'<figcaption>{text}</figcaption></figure>\n'
+        f'<div class="lossdocs-widget__root" id="{target}"></div>\n'
+        f'<script type="application/json" class="lossdocs-item">{_script_json(item)}</script>\n'
+        f"</div>"
+    )
+
+
+def widget_html(name: str, slot: int, cache: WidgetCache, prefix: str) -> str:
+    """The HTML for one widget marker; ``slot`` numbers widgets within a page and
+    ``prefix`` leads from the page to the site's root."""
     if quick():
         widgets.get(name)  # unknown names still fail a quick build
         return (
@@ -146,12 +165,5 @@ def widget_html(name: str, slot: int, cache: WidgetCache) -> str:
             f"Widget <code>{name}</code> skipped: quick build ({QUICK_ENV}=1).</div>"
         )
     data = cache.get(name)
-    item = dict(data["item"], target_id=target)
-    return (
-        f'<div class="lossdocs-widget" data-widget="{name}">\n'
-        f'<div class="lossdocs-widget__root" id="{target}"></div>\n'
-        f'<noscript><figure class="lossdocs-fallback">{data["fallback_svg"]}'
-        f'<figcaption>{data["fallback_text"]}</figcaption></figure></noscript>\n'
-        f"<script>(window.lossdocsQueue = window.lossdocsQueue || []).push({_script_json(item)});</script>\n"
-        f"</div>"
-    )
+    return slot_html(name, f"lossdocs-{name}-{slot}", data["item"], data["fallback_svg"],
+                     data["fallback_text"], prefix, widgets.get(name).heights)

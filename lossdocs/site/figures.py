@@ -15,6 +15,7 @@ from lossdocs.site import svg
 from lossdocs.widgets import explorer as ex
 from lossdocs.widgets import landscape as lw
 
+
 def explorer(primary: str = ex.DEFAULT_PRIMARY, overlay: str = ex.DEFAULT_OVERLAY) -> tuple[str, str]:
     """Static picture of the opening state and a sentence describing it (no-JS readers)."""
     atlas = curves.explorer_atlas()

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
@@ -49,6 +50,7 @@ class _State:
     site_dir: Path
     cache: embed.WidgetCache
     katex: KatexRenderer
+    searchable: dict  # page -> (typeset HTML, the same for search), between two events
 
 
 state = _State()
@@ -60,6 +62,7 @@ def on_config(config):
     state.site_dir = Path(config.site_dir)
     state.cache = embed.WidgetCache(state.root / ".cache" / "widgets")
     state.katex = KatexRenderer(state.root)
+    state.searchable = {}
     notebook.quiet_kernel(state.root / ".cache" / "jupyter")
     notebook_log = logging.getLogger("mkdocs.plugins.mkdocs_jupyter")
     if not any(isinstance(f, _NotebookCacheLog) for f in notebook_log.filters):
@@ -83,11 +86,11 @@ def on_files(files, config):
     return files
 
 
-def _widget(name: str, slot: int) -> str:
-    return embed.widget_html(name, slot, state.cache)
+def _widget(name: str, slot: int, prefix: str) -> str:
+    return embed.widget_html(name, slot, state.cache, prefix)
 
 
-def _table(name: str, slot: int) -> str:
+def _table(name: str, slot: int, prefix: str) -> str:
     return tables.render(name)
 
 
@@ -99,7 +102,7 @@ MARKERS = {
 
 
 def on_page_markdown(markdown, page, config, files):
-    """on_page_markdown: expand markers; a page with a widget also loads BokehJS."""
+    """on_page_markdown: expand markers (widgets load BokehJS themselves, when needed)."""
     found = list(MARKER.finditer(markdown))
     if not found:
         return markdown
@@ -111,15 +114,12 @@ def on_page_markdown(markdown, page, config, files):
                 f"{m['name']!r}; known {m['kind']}s: {', '.join(sorted(known))}"
             )
     slots = iter(range(len(found)))
+    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
 
     def expand(m):
-        return "\n\n" + MARKERS[m["kind"]][1](m["name"], next(slots)) + "\n\n"
+        return "\n\n" + MARKERS[m["kind"]][1](m["name"], next(slots), prefix) + "\n\n"
 
-    body = MARKER.sub(expand, markdown)
-    if embed.quick() or not any(m["kind"] == "widget" for m in found):
-        return body
-    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
-    return body + "\n\n" + embed.bokeh_script_tags(prefix) + "\n"
+    return MARKER.sub(expand, markdown)
 
 
 def on_page_content(html, page, config, files):
@@ -127,9 +127,32 @@ def on_page_content(html, page, config, files):
     stable ids (nbformat invents random ones on every read)."""
     html = notebook.stable_cell_ids(html)
     try:
-        return state.katex.render_html(html, page.file.src_uri)
+        typeset, searchable = state.katex.render_html(html, page.file.src_uri)
     except MathError as err:
         raise PluginError(f"lossdocs: {err}") from err
+    state.searchable[page.file.src_uri] = (typeset, searchable)
+    return typeset
+
+
+@event_priority(100)
+def _search_sees_plain_math(context, page, config, nav):
+    """on_page_context, before the search plugin: it indexes each formula once, as text."""
+    typeset, searchable = state.searchable.get(page.file.src_uri, (None, None))
+    if typeset is not None and page.content == typeset:
+        page.content = searchable
+    return context
+
+
+@event_priority(-100)
+def _readers_see_typeset_math(context, page, config, nav):
+    """on_page_context, after the search plugin: the page itself keeps KaTeX's output."""
+    typeset, searchable = state.searchable.pop(page.file.src_uri, (None, None))
+    if typeset is not None and page.content == searchable:
+        page.content = typeset
+    return context
+
+
+on_page_context = CombinedEvent(_search_sees_plain_math, _readers_see_typeset_math)
 
 
 def on_post_build(config):

@@ -45,6 +45,20 @@ class MathError(RuntimeError):
     pass
 
 
+_MATH = re.compile(r"<math\b.*?</math>", re.S)
+_ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(katex_html: str) -> str:
+    """A formula as one readable line of text for site search: the MathML's text
+    (e.g. "±δ"), without KaTeX's visible HTML or the TeX source, both of which
+    would otherwise be indexed too (KaTeX writes each formula three times)."""
+    math = _MATH.search(katex_html)
+    text = _TAG.sub("", _ANNOTATION.sub("", math.group(0))) if math else ""
+    return html.escape(html.unescape(text).replace("\u200b", ""), quote=False)
+
+
 def katex_version() -> str:
     """The vendored KaTeX's version, as recorded in ``vendor/VENDORED.json``."""
     return json.loads((VENDOR / "VENDORED.json").read_text(encoding="utf-8"))["katex"]["version"]
@@ -99,22 +113,29 @@ class KatexRenderer:
             self.dirty = True
         return [self.cache[self._key(*j)] for j in jobs]
 
-    def render_html(self, page_html: str, where: str) -> str:
+    def render_html(self, page_html: str, where: str) -> tuple[str, str]:
+        """The page with every formula typeset, and the same page for site search, where
+        each formula is its plain text once (:func:`plain_text`)."""
         matches = list(PATTERN.finditer(page_html))
         if not matches:
-            return page_html
+            return page_html, page_html
         jobs = [
             (html.unescape(m["inline"] if m["inline"] is not None else m["display"]).strip(),
              m["display"] is not None)
             for m in matches
         ]
-        rendered = iter(self.render_many(jobs, where))
+        done = self.render_many(jobs, where)
+        typeset, searchable = iter(done), iter(done)
 
         def sub(m):
             tag = "div" if m["display"] is not None else "span"
-            return f'<{tag} class="lossdocs-math">{next(rendered)}</{tag}>'
+            return f'<{tag} class="lossdocs-math">{next(typeset)}</{tag}>'
 
-        return PATTERN.sub(sub, page_html)
+        def sub_text(m):
+            tag = "div" if m["display"] is not None else "span"
+            return f"<{tag}> {plain_text(next(searchable))} </{tag}>"
+
+        return PATTERN.sub(sub, page_html), PATTERN.sub(sub_text, page_html)
 
     def save(self) -> None:
         if self.dirty:

@@ -38,6 +38,7 @@ from bokeh.embed import json_item
 from bokeh.models import GlyphRenderer, Line, Plot
 
 from lossdocs.site import embed, svg
+from lossdocs.widgets import style
 
 __all__ = ["Figure", "cache_dir", "fingerprint", "show", "stable_cell_ids"]
 
@@ -122,6 +123,9 @@ def _site_look(model) -> None:
         plot.outline_line_color = None
         if plot.toolbar is not None:
             plot.toolbar.logo = None
+            plot.toolbar.active_drag = None  # a finger on the plot scrolls the page
+            plot.toolbar.active_scroll = None
+            style.toolbar(plot)
         for legend in plot.legend:
             legend.background_fill_color = None
             legend.border_line_color = None
@@ -187,16 +191,9 @@ def show(plot: Plot, name: str, caption: str, prefix: str = "../") -> Figure:
     _site_look(plot)
     target = f"lossdocs-nb-{name}"
     item = embed._stable_ids(json_item(plot, target=None), target)
-    item["target_id"] = target
-    html = (
-        f'<div class="lossdocs-widget lossdocs-notebook-figure" data-widget="nb-{name}">\n'
-        f'<div class="lossdocs-widget__root" id="{target}"></div>\n'
-        f'<noscript><figure class="lossdocs-fallback">{_fallback_svg(plot, caption)}'
-        f"<figcaption>{escape(caption)}</figcaption></figure></noscript>\n"
-        f'<script src="{prefix}{embed.BOKEH_DIR}/bokeh.min.js"></script>\n'
-        f"<script>(window.lossdocsQueue = window.lossdocsQueue || []).push({embed._script_json(item)});</script>\n"
-        f"</div>"
-    )
+    height = int(plot.height or 400)  # + the slot's padding and border, wide and narrow
+    html = embed.slot_html(f"nb-{name}", target, item, _fallback_svg(plot, caption), escape(caption),
+                           prefix, (height + 18, height + 10))
     return Figure(html, name)
 
 

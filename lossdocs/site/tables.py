@@ -54,10 +54,11 @@ def loss_comparison() -> str:
             f'ℓ = {_math(loss.latex)}<br><span class="lossdocs-muted">∂ℓ/∂ŷ =</span> {_math(loss.grad_latex)}',
             escape(loss.concept), escape(loss.pros), escape(loss.cons), escape(loss.best_use),
         ]
-        rows.append(f'<tr data-loss="{loss.name}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        # Cells on lines of their own: search reads them as separate words, not one run.
+        rows.append(f'<tr data-loss="{loss.name}">\n' + "\n".join(f"<td>{c}</td>" for c in cells) + "\n</tr>")
     return (
         '<div class="lossdocs-table" markdown="0"><table class="lossdocs-comparison">\n<thead><tr>'
-        + "".join(f"<th>{h}</th>" for h in head)
+        + "\n".join(f"<th>{h}</th>" for h in head)
         + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>"
     )
 

@@ -20,11 +20,15 @@ from lossdocs.widgets import explorer, landscape
 class Widget:
     name: str
     build: Callable[[], object]
+    # The live widget's height in px on wide and on narrow (< 700 px) screens, which
+    # the page reserves for it so that the swap from static figure shifts nothing.
+    # Measured in Chromium; tests/test_phone.py checks them.
+    heights: tuple[int, int]
 
 
 WIDGETS: dict[str, Widget] = {
-    "loss-explorer": Widget("loss-explorer", explorer.build),
-    "loss-landscape": Widget("loss-landscape", landscape.build),
+    "loss-explorer": Widget("loss-explorer", explorer.build, (711, 803)),
+    "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
 }
 
 

@@ -2,7 +2,7 @@
 // Runs on every control change. It only *selects* arrays that the Python
 // engine computed at build time (see lossdocs/curves.py); no loss is evaluated
 // here. Named args: atlas, views, src_p, src_o, src_t, sel_p, sel_o, sl_t,
-// params, spans, renderers_o, fig_l, fig_g, xaxes, readout.
+// params, spans, renderers_o, fig_l, fig_g, xaxes, readout, prompt (its opening text).
 
 const primary = sel_p.value
 const info = atlas.losses[primary]
@@ -91,8 +91,7 @@ if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
     a.axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
   }
 }
-// The readout described the old curves; ask for a new pointer position.
-const prompt = "<em>Move the pointer over a plot to read the values at that prediction.</em>"
+// The readout described the old curves; ask for a new pointer position or tap.
 if (readout.text !== prompt) {
   readout.text = prompt
 }

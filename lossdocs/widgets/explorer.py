@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from bokeh.events import MouseMove
+from bokeh.events import MouseMove, Tap
 from bokeh.layouts import column, row
 from bokeh.models import (
     ColumnDataSource,
@@ -26,6 +26,7 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from lossdocs import curves, losses
+from lossdocs.widgets import style
 
 HERE = Path(__file__).parent
 
@@ -52,6 +53,15 @@ def view_for(ax: dict) -> dict:
     return dict(VIEWS[ax["kind"]], x=[lo - pad, hi + pad])
 
 
+# The readout's prompt names the gesture the reader has: theme.css shows one of the
+# two according to the (hover: none) media query.
+READOUT_PROMPT = (
+    '<em class="hint-pointer">Move the pointer over a plot to read the values at that prediction.</em>'
+    '<em class="hint-touch">Tap a plot to read the values at that prediction.</em>'
+)
+# A row whose children wrap onto new lines when it runs out of width.
+WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
+
 DEFAULT_PRIMARY = "mse"
 DEFAULT_OVERLAY = "mae"
 
@@ -67,18 +77,18 @@ def themed() -> InlineStyleSheet:
         f".key--primary {{ border-color: {PRIMARY_COLOR}; }}\n"
         f".key--overlay {{ border-color: {OVERLAY_COLOR}; }}\n"
     )
-    return InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8") + swatches)
+    return InlineStyleSheet(css=style.controls().css + swatches)
 
 
-def keyed(color: str, style: str) -> InlineStyleSheet:
+def keyed(color: str, line: str) -> InlineStyleSheet:
     """The controls double as the plot's key: a select's left edge is drawn in
     its curve's colour and line style, the true-value slider's title carries the
     target's diamond. (A canvas legend, or a key Div, changes size with its text
     and costs a relayout on every change.)"""
-    if style == "diamond":
+    if line == "diamond":
         css = f'.bk-slider-title::before {{ content: "◆ "; color: {color}; }}'
     else:
-        css = f"select.bk-input {{ border-left: 6px {style} {color}; }}"
+        css = f"select.bk-input {{ border-left: 6px {line} {color}; }}"
     return InlineStyleSheet(css=css)
 
 
@@ -148,6 +158,10 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     for fig in (fig_l, fig_g):
         fig.outline_line_color = None
         fig.toolbar.logo = None
+        style.toolbar(fig)
+        # A finger on a plot scrolls the page; pan and zoom are picked in the toolbar.
+        fig.toolbar.active_drag = None
+        fig.toolbar.active_scroll = None
 
     label = {n: atlas["losses"][n]["label"] for n in atlas["losses"]}
     fig_l.line("x", "y", source=src_p, line_width=3, color=PRIMARY_COLOR)
@@ -187,7 +201,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
                 step=p.choices[1] - p.choices[0], value=p.default, disabled=not shown,
                 name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=[theme])
 
-    readout = Div(text="<em>Move the pointer over a plot to read the values at that prediction.</em>",
+    readout = Div(text=READOUT_PROMPT,
                   name="readout", sizing_mode="stretch_width", height=66, stylesheets=[theme])
 
     views = {key: view_for(a) for key, a in atlas["axes"].items()}
@@ -195,7 +209,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         args=dict(atlas=atlas, views=views, src_p=src_p, src_o=src_o, src_t=src_t,
                   sel_p=sel_p, sel_o=sel_o, sl_t=sl_t, params=param_sliders, spans=spans,
                   renderers_o=[r_o, rg_o], fig_l=fig_l, fig_g=fig_g,
-                  xaxes=[fig_l.xaxis[0], fig_g.xaxis[0]], readout=readout),
+                  xaxes=[fig_l.xaxis[0], fig_g.xaxis[0]], readout=readout, prompt=READOUT_PROMPT),
         code=js("explorer.js"),
     )
     for widget in (sel_p, sel_o):
@@ -209,13 +223,15 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
                   sl_t=sl_t, readout=readout),
         code=js("explorer_readout.js"),
     )
-    fig_l.js_on_event(MouseMove, hover)
-    fig_g.js_on_event(MouseMove, hover)
+    for fig in (fig_l, fig_g):  # a tap reads the values too (touch screens have no hover)
+        fig.js_on_event(MouseMove, hover)
+        fig.js_on_event(Tap, hover)
 
+    # Two columns of controls side by side; on a narrow screen they wrap, one above the other.
     controls = row(
-        column(sel_p, sel_o, sizing_mode="stretch_width"),
-        column(sl_t, *param_sliders.values(), sizing_mode="stretch_width"),
-        sizing_mode="stretch_width",
+        column(sel_p, sel_o, sizing_mode="stretch_width", min_width=340),
+        column(sl_t, *param_sliders.values(), sizing_mode="stretch_width", min_width=340),
+        sizing_mode="stretch_width", stylesheets=[InlineStyleSheet(css=WRAP)],
     )
     return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
 

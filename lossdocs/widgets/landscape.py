@@ -43,6 +43,7 @@ from bokeh.palettes import viridis
 from bokeh.plotting import figure
 
 from lossdocs import landscape, losses
+from lossdocs.widgets import style
 
 HERE = Path(__file__).parent
 GRID = 161                 # cells per axis shipped to the page
@@ -259,7 +260,7 @@ POINTER_PROMPT = "Tap or point to read L; tap to move the fit"
 # The map's frame is this wide on every screen (it must fit a 390 px phone), and as
 # tall as keeps a unit of w as long as a unit of b in each preset's window.
 MAP_WIDTH = 300
-PANEL_HEIGHT = 430  # the fit panel: as tall as the map with its colour bar
+PANEL_HEIGHT = 400  # the fit panel: about as tall as the map with its colour bar
 
 
 def map_height(preset: dict) -> int:
@@ -308,7 +309,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     preset = atlas["presets"][preset_name]
     choice = atlas["choices"][DEFAULT_CHOICE]
     entry = atlas["grids"][f"{preset_name}|{choice['key']}"]
-    theme = InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))
+    theme = style.controls()
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
 
     heat = figure(frame_width=MAP_WIDTH, frame_height=map_height(preset), x_range=(w0, w1), y_range=(b0, b1),
@@ -346,7 +347,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     xs, ys = np.asarray(preset["x"]), np.asarray(preset["y"])
     cx = np.asarray(preset["curve_x"])
     ws, bs = preset["start"]
-    fit = figure(height=PANEL_HEIGHT, sizing_mode="stretch_width", min_width=320, tools="pan,wheel_zoom,reset",
+    fit = figure(height=PANEL_HEIGHT, sizing_mode="stretch_width", min_width=330, tools="pan,wheel_zoom,reset",
                  toolbar_location="above", name="fit_plot",
                  title=readout_text(preset_name, choice, ws, bs),
                  x_axis_label="x (input)", y_axis_label="y",
@@ -356,6 +357,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     for f in (heat, fit):  # a finger on a plot scrolls the page: pan and zoom are picked in the toolbar
         f.toolbar.active_drag = None
         f.toolbar.active_scroll = None
+        style.toolbar(f)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(ws * cx + bs)}, name="fit_curve")
     src_pts = ColumnDataSource({"x": xs, "y": ys}, name="targets")
     src_res = ColumnDataSource({"x0": xs, "y0": ys, "x1": xs, "y1": np.tanh(ws * xs + bs)}, name="residuals")

@@ -1,0 +1,294 @@
+"""Phones first, prerendered then hydrated: every page on a 390 x 844 touch screen, and
+what a widget slot does before, during and after BokehJS arrives.
+
+* No page scrolls sideways; every plot frame is at least 200 px wide and inside the screen.
+* A vertical finger swipe over a widget scrolls the page (no drag tool is active on touch).
+* A tap on a plot shows the readout that hovering shows with a mouse; the hint says "tap".
+* With BokehJS blocked, every slot shows its engine-drawn figure and the console stays clean.
+* BokehJS does not run on a page left at the top while its widgets are below the fold.
+* The live widget takes exactly the height its static figure reserved (no layout shift),
+  on the phone and on the desktop.
+* Dark mode: the landscape's colour-bar labels are light on the dark background.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from browser import watch
+from pagetools import hydrate, image, next_frames
+from test_gate import built_pages, static_counts
+
+pytestmark = pytest.mark.browser
+
+PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+DESKTOP = dict(viewport={"width": 1280, "height": 900})
+SLOTS = ".lossdocs-widget[data-bokeh]"
+
+# Every plot of the page: its frame's box on the page, from BokehJS's own views.
+FRAMES_JS = r"""() => {
+  const out = []
+  for (const doc of Bokeh.documents) {
+    for (const model of doc.all_models) {
+      const view = Bokeh.index.find_one(model)
+      if (view == null || view.frame == null || view.canvas_view == null) continue
+      const canvas = view.canvas_view.el.getBoundingClientRect()
+      const f = view.frame.bbox
+      out.push({name: model.name, left: canvas.left + f.left, right: canvas.left + f.right,
+                width: f.width, height: f.height})
+    }
+  }
+  return out
+}"""
+
+
+def pages(site_dir):
+    return built_pages(site_dir)
+
+
+@pytest.fixture
+def phone(browser):
+    contexts = []
+
+    def make(**extra):
+        context = browser.new_context(**{**PHONE, **extra})
+        contexts.append(context)
+        page = context.new_page()
+        return page, watch(page)
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+def swipe_up(page, x: float, y: float, distance: float = 300) -> None:
+    """A finger drag from (x, y) upwards, as CDP touch events (Chromium ignores
+    synthesized scroll gestures here)."""
+    cdp = page.context.new_cdp_session(page)
+    steps = 10
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for k in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent",
+                 {"type": "touchMove", "touchPoints": [{"x": x, "y": y - distance * k / steps}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def test_every_page_fits_a_phone_and_its_plots_fit_the_screen(phone, server, site_dir):
+    problems = []
+    for path in pages(site_dir):
+        page, log = phone()
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+        hydrate(page)
+        next_frames(page, 3)
+        width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width > inner:
+            problems.append(f"{path}: lays out at {width} px on a {inner} px screen")
+        if static_counts(site_dir, path)["widgets"]:
+            frames = page.evaluate(FRAMES_JS)
+            if not frames:
+                problems.append(f"{path}: no plot frame found")
+            for f in frames:
+                if f["width"] < 200 or f["left"] < 0 or f["right"] > inner + 0.5:
+                    problems.append(f"{path}: plot {f['name']} frame {f} is not inside a {inner} px screen")
+        problems += [f"{path}: {p}" for p in log.problems()]
+        page.close()
+    assert problems == []
+
+
+def test_landscape_map_is_at_least_300_px_with_equal_units(phone, server):
+    from lossdocs import landscape
+
+    page, log = phone()
+    page.goto(server.url + "lessons/loss-landscape.html")
+    hydrate(page)
+    next_frames(page, 3)
+    heat = next(f for f in page.evaluate(FRAMES_JS) if f["name"] == "heatmap")
+    (w0, w1), (b0, b1) = landscape.PRESETS["two_points"].w_range, landscape.PRESETS["two_points"].b_range
+    assert heat["width"] >= 300
+    assert heat["width"] / (w1 - w0) == pytest.approx(heat["height"] / (b1 - b0), rel=0.01)
+    assert log.problems() == []
+
+
+@pytest.mark.parametrize("path", ["lessons/loss-functions.html", "lessons/loss-landscape.html"])
+def test_a_swipe_over_a_plot_scrolls_the_page(phone, server, path):
+    page, log = phone()
+    page.goto(server.url + path)
+    hydrate(page)
+    canvas = page.locator(f"{SLOTS} .lossdocs-widget__root").first
+    canvas.scroll_into_view_if_needed()
+    next_frames(page, 3)
+    frame = page.evaluate(FRAMES_JS)[0]
+    box = canvas.bounding_box()
+    x = (frame["left"] + frame["right"]) / 2
+    y = box["y"] + min(box["height"] - 20, 450)
+    before = page.evaluate("window.scrollY")
+    swipe_up(page, x, y)
+    page.wait_for_timeout(600)
+    after = page.evaluate("window.scrollY")
+    assert after - before > 100, f"a 300 px swipe over the plot scrolled the page by {after - before} px"
+    assert log.problems() == []
+
+
+def tap_plot(page, name: str, fx: float = 0.3, fy: float = 0.5) -> None:
+    """A finger tap at (fx, fy) of plot ``name``'s frame."""
+    pos = page.evaluate("""([name, fx, fy]) => {
+      for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+        const v = Bokeh.index.find_one(m)
+        if (v && v.frame && v.canvas_view && m.name === name) {
+          const c = v.canvas_view.el.getBoundingClientRect(), f = v.frame.bbox
+          return [c.left + f.left + f.width * fx, c.top + f.top + f.height * fy]
+        }
+      }
+      return null
+    }""", [name, fx, fy])
+    assert pos is not None, f"no plot {name}"
+    page.touchscreen.tap(*pos)
+
+
+def test_tap_shows_the_explorer_readout_and_the_hint_says_tap(phone, server):
+    page, log = phone()
+    page.goto(server.url + "lessons/loss-functions.html")
+    hydrate(page)
+    page.locator(SLOTS).first.scroll_into_view_if_needed()
+    next_frames(page, 3)
+    readout = page.locator(SLOTS).first.locator("text=Tap a plot to read")
+    assert readout.count() == 1 and readout.first.is_visible(), "the prompt does not say tap on a touch screen"
+    tap_plot(page, "loss_plot")
+    page.wait_for_function("""() => [...Bokeh.documents[0].all_models].find((m) => m.name === "readout")
+      .text.includes("gradient")""", timeout=5000)
+    assert log.problems() == []
+
+
+def test_tap_shows_the_landscape_readout(phone, server):
+    page, log = phone()
+    page.goto(server.url + "lessons/loss-landscape.html")
+    hydrate(page)
+    page.locator(SLOTS).first.scroll_into_view_if_needed()
+    next_frames(page, 3)
+    tap_plot(page, "heatmap", 0.6, 0.4)
+    page.wait_for_function("""() => [...Bokeh.documents[0].all_models].find((m) => m.name === "pointer_readout")
+      .text.startsWith("At w =")""", timeout=5000)
+    title = page.evaluate("""() => [...Bokeh.documents[0].all_models].find((m) => m.name === "pointer_readout").text""")
+    assert re.match(r"At w = -?[\d.]+, b = -?[\d.]+: L = [\d.e+-]+$", title), title
+    assert log.problems() == []
+
+
+def widget_page_paths(site_dir) -> list[str]:
+    return [p for p in pages(site_dir) if static_counts(site_dir, p)["widgets"]]
+
+
+def test_with_bokehjs_blocked_every_slot_shows_its_figure(phone, server, site_dir):
+    checked = 0
+    for path in widget_page_paths(site_dir):
+        page, log = phone()
+        blocked = []
+
+        def block(route):
+            blocked.append(route.request.url)
+            route.abort()
+
+        page.route(re.compile(r".*/bokeh[^/]*\.min\.js$"), block)
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => window.lossdocs.hydrateAll()")
+        slots = page.locator(SLOTS)
+        for i in range(slots.count()):
+            slot = slots.nth(i)
+            slot.scroll_into_view_if_needed()
+            assert slot.get_attribute("data-state") == "static"
+            figure = slot.locator(".lossdocs-figure svg").first
+            assert figure.is_visible() and figure.bounding_box()["width"] > 250, f"{path}: slot {i} shows no figure"
+            checked += 1
+        assert blocked, f"{path}: BokehJS was never asked for"
+        # The browser reports the refused file itself; nothing else may complain.
+        noise = [m for m in log.console_errors if not m.startswith("Failed to load resource")]
+        assert noise == [] and log.page_errors == [], (path, noise, log.page_errors)
+        page.close()
+    assert checked >= 3
+
+
+def test_bokehjs_waits_for_the_widget_to_near_the_viewport(phone, server, site_dir):
+    """Left at the top of a page whose widgets sit more than a screen below the fold,
+    BokehJS is neither fetched nor run; scrolling there hydrates the widget."""
+    found = 0
+    for path in widget_page_paths(site_dir):
+        page, log = phone()
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+        top, screen = page.evaluate(f"""() => [document.querySelector('{SLOTS}').getBoundingClientRect().top,
+                                              window.innerHeight]""")
+        if top < 2.2 * screen:
+            page.close()
+            continue
+        found += 1
+        page.wait_for_timeout(1000)
+        assert page.evaluate("typeof window.Bokeh") == "undefined", f"{path}: BokehJS ran at the top of the page"
+        assert not [u for u in log.requests if "bokeh" in u], f"{path}: BokehJS fetched at the top of the page"
+        assert page.locator(SLOTS).first.get_attribute("data-state") == "static"
+        page.locator(SLOTS).first.scroll_into_view_if_needed()
+        page.wait_for_function(f"document.querySelector('{SLOTS}').dataset.state === 'live'", timeout=10_000)
+        assert log.problems() == []
+        page.close()
+    assert found >= 1, "no widget page has its first widget below the fold on a phone: nothing was checked"
+
+
+@pytest.mark.parametrize("profile", ["phone", "desktop"])
+def test_the_live_widget_takes_the_height_its_figure_reserved(browser, server, site_dir, profile):
+    context = browser.new_context(**(PHONE if profile == "phone" else DESKTOP))
+    try:
+        for path in widget_page_paths(site_dir):
+            page = context.new_page()
+            log = watch(page)
+            page.goto(server.url + path)
+            page.wait_for_load_state("networkidle")
+            slots = page.locator(SLOTS)
+            for i in range(slots.count()):
+                slot = slots.nth(i)
+                before = slot.bounding_box()["height"]
+                slot.scroll_into_view_if_needed()
+                page.wait_for_function(f"document.querySelectorAll('{SLOTS}')[{i}].dataset.state === 'live'",
+                                       timeout=10_000)
+                next_frames(page, 3)
+                content = page.evaluate(f"""document.querySelectorAll('{SLOTS}')[{i}]
+                  .querySelector('.lossdocs-widget__root').firstElementChild.getBoundingClientRect().height""")
+                after = slot.bounding_box()["height"]
+                assert abs(after - before) <= 1, f"{path} slot {i}: reserved {before} px, live {after} px"
+                padding = page.evaluate(f"""(() => {{ const s = document.querySelectorAll('{SLOTS}')[{i}]
+                  const r = s.querySelector('.lossdocs-widget__root')
+                  return s.getBoundingClientRect().height - r.getBoundingClientRect().height }})()""")
+                assert abs(content + padding - before) <= 1.5, (
+                    f"{path} slot {i}: the live widget is {content} px but {before - padding} px were reserved")
+            assert log.problems() == []
+            page.close()
+    finally:
+        context.close()
+
+
+def test_dark_mode_colour_bar_labels_are_light(browser, server):
+    context = browser.new_context(color_scheme="dark", **DESKTOP)
+    try:
+        page = context.new_page()
+        log = watch(page)
+        page.goto(server.url + "lessons/loss-landscape.html")
+        page.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
+        hydrate(page)
+        next_frames(page, 3)
+        bar = page.evaluate("""() => {
+          const m = [...Bokeh.documents[0].all_models].find((x) => x.name === "colour_bar")
+          return [m.major_label_text_color, m.title_text_color]
+        }""")
+        for colour in bar:
+            rgb = [float(v) for v in re.findall(r"[\d.]+", colour)[:3]]
+            assert sum(rgb) / 3 > 150, f"colour-bar text {colour} is dark on the dark page"
+        # And in pixels: the strip under the bar, where its tick labels are drawn, has light text.
+        heat = page.locator(".lossdocs-widget__root").first
+        png = heat.screenshot()
+        px = np.asarray(image(png)).reshape(-1, 3)
+        assert (px.min(axis=1) > 170).sum() > 200, "no light text pixels on the dark landscape"
+        assert log.problems() == []
+    finally:
+        context.close()
