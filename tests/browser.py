@@ -146,3 +146,85 @@ def watch(page) -> PageLog:
     page.on("requestfailed", failed)
     page.on("response", lambda r: log.failed.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
     return log
+
+
+# --------------------------------------------------------------------------- gzip
+
+# What a static host compresses: text. Fonts (woff2) and images are compressed
+# already and go out as they are.
+GZIP_SUFFIXES = (".html", ".htm", ".js", ".mjs", ".css", ".json", ".svg", ".txt", ".xml", ".map")
+GZIP_LEVEL = 6  # nginx's gzip_comp_level is 1-9; 6 is gzip's own default
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """True if an Accept-Encoding header allows gzip (``gzip`` or ``*``, q > 0)."""
+    allowed = {}
+    for part in (header or "").split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if name.strip():
+            allowed[name.strip().lower()] = q
+    return allowed.get("gzip", allowed.get("*", 0.0)) > 0
+
+
+class _GzipHandler(_QuietHandler):
+    """Serve text files gzip-compressed to clients that accept it, as a static host does."""
+
+    _cache: dict = {}
+    _lock = threading.Lock()
+
+    def _compressed(self, path: str) -> bytes:
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size)
+        with self._lock:
+            body = self._cache.get(key)
+        if body is None:
+            import gzip
+
+            with open(path, "rb") as f:
+                body = gzip.compress(f.read(), compresslevel=GZIP_LEVEL, mtime=0)
+            with self._lock:
+                self._cache[key] = body
+        return body
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?", 1)[0].split("#", 1)[0].endswith("/"):
+            index = os.path.join(path, "index.html")
+            if os.path.isfile(index):
+                path = index
+        if not (os.path.isfile(path) and path.lower().endswith(GZIP_SUFFIXES)
+                and accepts_gzip(self.headers.get("Accept-Encoding"))):
+            return super().send_head()  # as is: fonts, images, directories, 404s
+        import io
+
+        try:
+            body = self._compressed(path)
+        except OSError:
+            self.send_error(404, "File not found")
+            return None
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Last-Modified", self.date_time_string(int(os.stat(path).st_mtime)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+class GzipSiteServer(SiteServer):
+    """:class:`SiteServer` that gzips text responses (html, js, css, json, svg, ...)
+    for requests with ``Accept-Encoding: gzip``, with the right ``Content-Encoding``
+    and ``Content-Length``; woff2, png and other files go out as they are."""
+
+    def __init__(self, root: Path | str):
+        super().__init__(root)
+        self.httpd.RequestHandlerClass = functools.partial(_GzipHandler, directory=str(root))
