@@ -5,10 +5,12 @@ Runs mutmut 3 (configured under ``[tool.mutmut]`` in pyproject.toml: which modul
 mutated and which fast tests run against each mutant) and prints a score per module.
 Not part of CI and not collected by pytest: it takes tens of minutes.
 
-The run happens in a snapshot of the project under ``.cache/mutation/`` (pyproject.toml,
-lossdocs/, tests/, docs/, mkdocs.yml), so edits made meanwhile do not leak into it and
-mutmut's ``mutants/`` folder stays out of the work tree. Results are kept there: a second
-run only checks mutants whose code changed (``--fresh`` starts over).
+The run happens in a snapshot of the project (pyproject.toml, lossdocs/, tests/, docs/,
+mkdocs.yml) outside the work tree, in ``$LOSSDOCS_MUTATION_DIR`` or else
+``<tmp>/lossdocs-mutation`` (not ``.cache/``, which clean builds wipe), so edits made
+meanwhile do not leak into it and mutmut's ``mutants/`` folder stays out of the tree.
+Results are kept there: a second run only checks mutants whose code changed
+(``--fresh`` starts over).
 
     python scripts/mutate.py                   # every configured module, one worker
     python scripts/mutate.py "lossdocs.losses*"   # only mutants whose name matches
@@ -28,15 +30,20 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = ROOT / ".cache" / "mutation"
+WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path(tempfile.gettempdir()) / "lossdocs-mutation")
 SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
+# Imported once by mutmut's fork server; lossdocs and the test modules are not, so each
+# mutant's worker builds them (and their import-time data) with the mutant in place.
+PRELOAD = ("numpy", "torch", "torch.nn.functional", "bokeh.models", "bokeh.plotting", "bokeh.embed",
+           "bokeh.palettes", "contourpy", "py_mini_racer")
 
 
 def modules() -> list[str]:
@@ -57,6 +64,7 @@ def snapshot() -> None:
             shutil.copytree(src, dest, ignore=ignore)
         else:
             shutil.copy2(src, dest)
+    (WORK / "mutmut-preload.txt").write_text("\n".join(PRELOAD) + "\n")
 
 
 def mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -87,13 +95,14 @@ def equivalents() -> set[str]:
 def table(status: dict[str, str]) -> str:
     names = modules()
     equiv = equivalents()
-    rows = ["| Module | Mutants | Killed | Survived | No tests | Equivalent | Score | Score without equivalents |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| Module | Mutants | Not checked | Killed | of which timeouts | Survived | No tests | Equivalent "
+            "| Score | Score without equivalents |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     totals: Counter = Counter()
     for mod in names:
         mine = {k: v for k, v in status.items() if module_of(k, names) == mod}
         c = Counter("killed" if v in KILLED else v for v in mine.values())
-        eq = sum(1 for k, v in mine.items() if k in equiv and v not in KILLED)
+        c["timeout"] = sum(1 for v in mine.values() if v == "timeout")
+        eq = sum(1 for k, v in mine.items() if k in equiv and v not in (*KILLED, "not checked"))
         c["equivalent"] = eq
         c["total"] = len(mine)
         totals.update(c)
@@ -107,7 +116,8 @@ def _row(name: str, c: Counter) -> str:
     score = f"{100 * c['killed'] / checked:.1f}%" if checked else "–"
     real = checked - c["equivalent"]
     adjusted = f"{100 * c['killed'] / real:.1f}%" if real else "–"
-    return (f"| {name} | {c['total']} | {c['killed']} | {c['survived']} | {c['no tests']} | "
+    return (f"| {name} | {c['total']} | {c['not checked']} | {c['killed']} | {c['timeout']} | {c['survived']} | "
+            f"{c['no tests']} | "
             f"{c['equivalent']} | {score} | {adjusted} |")
 
 
@@ -136,7 +146,7 @@ def main() -> int:
     report = table(status)
     print(report)
     equiv = equivalents()
-    survivors = sorted(k for k, v in status.items() if v not in KILLED and k not in equiv)
+    survivors = sorted(k for k, v in status.items() if v not in (*KILLED, "not checked") and k not in equiv)
     if survivors:
         print(f"\n{len(survivors)} mutants survive and are not recorded as equivalent:")
         for name in survivors:
