@@ -31,7 +31,9 @@ SOURCE = ROOT / "docs" / "notebooks" / "engine.py"
 PAGE = "notebooks/engine.html"
 FIGURE_ID = "lossdocs-nb-regression-losses"
 MINIMUM_LINE = re.compile(r"^(?P<label>.+?)\s+w = (?P<w>\S+), b = (?P<b>\S+), L = (?P<L>\S+)$", re.M)
-ITEM = re.compile(r'<script type="application/json" class="lossdocs-item">(?P<item>.*?)</script>', re.S)
+# The slot's inert JSON (nbconvert may write the two attributes in either order).
+ITEM = re.compile(r'<script (?=[^>]*class="lossdocs-item")(?=[^>]*type="application/json")[^>]*>(?P<item>.*?)</script>',
+                  re.S)
 
 
 def expected_errors() -> list[str]:

@@ -185,12 +185,7 @@
       })
       .catch((err) => {
         slot.dataset.state = "static"
-        if (err instanceof BokehMissing) {
-          bokehReady = null  // a later attempt may succeed
-          slot.lossdocsLive = null
-        } else {
-          console.error("lossdocs:", err)
-        }
+        if (!(err instanceof BokehMissing)) console.error("lossdocs:", err)
       })
     return slot.lossdocsLive
   }

@@ -312,7 +312,8 @@ def build(preset_name: str = DEFAULT_PRESET):
     theme = style.controls()
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
 
-    heat = figure(frame_width=MAP_WIDTH, frame_height=map_height(preset), x_range=(w0, w1), y_range=(b0, b1),
+    heat = figure(frame_width=MAP_WIDTH, frame_height=map_height(preset), width_policy="min", height_policy="min",
+                  x_range=(w0, w1), y_range=(b0, b1),
                   title=POINTER_PROMPT,
                   tools="pan,wheel_zoom,reset", toolbar_location="above", name="heatmap",
                   x_axis_label="w (weight)", y_axis_label="b (bias)", min_border_right=12,
