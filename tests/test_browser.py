@@ -195,6 +195,7 @@ def widget_state(page) -> dict:
         x: arr("primary_curve", "x"), py: arr("primary_curve", "y"), pg: arr("primary_curve", "g"),
         ox: arr("overlay_curve", "x"), oy: arr("overlay_curve", "y"), og: arr("overlay_curve", "g"),
         marker: arr("target_marker", "x"),
+        lines: [model("target_line_loss").location, model("target_line_grad").location],
       }
     """)
 
@@ -209,6 +210,7 @@ def assert_curves_match_engine(page) -> None:
     s = widget_state(page)
     x = np.asarray(s["x"])
     assert s["marker"] == [s["target"]], "the target marker is not at the slider's value"
+    assert s["lines"] == [s["target"], s["target"]], "the true-value lines are not at the slider's value"
     shown = [("primary", s["primary"], s["py"], s["pg"])]
     if s["overlay"] != "none":
         assert s["ox"] == s["x"], "overlay and primary are drawn over different predictions"

@@ -27,7 +27,7 @@ import numpy as np
 import pagetools
 import pytest
 from browser import is_local
-from pagetools import colours, next_frames, open_page, shot, wait_for_new_picture
+from pagetools import colours, image, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import landscape
 from lossdocs.widgets import landscape as widget
@@ -193,6 +193,60 @@ def assert_shows_atlas_grid(page) -> None:
     np.testing.assert_array_equal(cx, g["contours"]["x"].astype(np.float64), where)
     assert got["lt"] == g["contours"]["lt"], where
     assert got["marks"] == pytest.approx(g["min"][:2], rel=1e-12), where
+
+
+def assert_heatmap_fills_the_window(page) -> None:
+    """The image lies exactly over the selected preset's (w, b) window: its corner at
+    (w0, b0), its width along w and its height along b."""
+    pname, _, _ = selection(page)
+    (w0, w1), (b0, b1) = ATLAS["presets"][pname]["w_range"], ATLAS["presets"][pname]["b_range"]
+    got = js(page, """const d = model("heat_image").data
+      return [d.x[0], d.y[0], d.dw[0], d.dh[0]]""")
+    assert got == pytest.approx([w0, b0, w1 - w0, b1 - b0], rel=1e-12), (pname, got)
+
+
+def darkest_at_minimum(page) -> None:
+    """In pixels: with markers, contours and labels cleared, the map's darkest point (the
+    lowest colour) is where the engine's minimum is, within two cells."""
+    pname, ckey, _ = selection(page)
+    g = ATLAS["grids"][f"{pname}|{ckey}"]
+    js(page, """for (const n of ["marks", "current", "contours", "contour_labels"]) {
+        const src = model(n); src.data = Object.fromEntries(Object.keys(src.data).map((k) => [k, []])) }""")
+    next_frames(page, 3)
+    png = shot(element(page, "heatmap"))
+    px = np.asarray(image(png)).astype(float)
+    lum = px @ np.array([0.299, 0.587, 0.114])
+    box = js(page, "const v = viewOf('heatmap'); const c = canvasBox('heatmap'), e = v.el.getBoundingClientRect();"
+                   "const f = v.frame.bbox; return [c.left - e.left + f.left, c.top - e.top + f.top, f.width, f.height]")
+    left, top, width, height = (int(round(v)) for v in box)
+    frame = lum[top + 2:top + height - 2, left + 2:left + width - 2]
+    i, j = np.unravel_index(np.argmin(frame), frame.shape)
+    mx, my = js(page, "const c = canvasBox('heatmap'), e = viewOf('heatmap').el.getBoundingClientRect();"
+                      "const p = toPage('heatmap', arg[0], arg[1]); return [p[0] - e.left, p[1] - e.top]",
+                [g["min"][0], g["min"][1]])
+    at_min = lum[int(round(my)) - 1:int(round(my)) + 2, int(round(mx)) - 1:int(round(mx)) + 2].min()
+    # The lowest colour of the map (up to one step of the 8-bit colour code) is at the minimum.
+    assert at_min <= frame.min() + 3, (
+        f"{pname}|{ckey}: luminance {at_min:.1f} at the minimum {(mx, my)}, but {frame.min():.1f} "
+        f"at {(left + 2 + j, top + 2 + i)}")
+
+
+def test_heatmap_fills_the_preset_window_and_is_darkest_at_the_minimum(browser, server):
+    context, page, log = open_page(browser, server.url + PAGE)
+    try:
+        wait_drawn(page)
+        element(page, "heatmap").scroll_into_view_if_needed()
+        for pname in ATLAS["presets"]:
+            before = state(page)
+            if selection(page)[0] != pname:
+                set_value(page, "preset_select", pname)
+                wait_state_change(page, before, f"choosing {pname}")
+            next_frames(page, 3)
+            assert_heatmap_fills_the_window(page)
+            darkest_at_minimum(page)
+        assert_clean(log)
+    finally:
+        context.close()
 
 
 def click_at(page, w: float, b: float) -> dict:

@@ -172,8 +172,8 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
                       line_dash="dashed", visible=overlay in state["curves"])
     fig_l.scatter("x", "y", source=src_t, marker="diamond", size=16, color=TARGET_COLOR,
                         line_color="white", line_width=1.5)
-    spans = [Span(location=target, dimension="height", line_color=TARGET_COLOR,
-                  line_dash="dotted", line_width=2) for _ in range(2)]
+    spans = [Span(location=target, dimension="height", line_color=TARGET_COLOR, name=f"target_line_{panel}",
+                  line_dash="dotted", line_width=2) for panel in ("loss", "grad")]
     fig_l.add_layout(spans[0])
     fig_g.add_layout(spans[1])
     zero = Span(location=0, dimension="width", line_color="#888888", line_width=1)
