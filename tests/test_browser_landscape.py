@@ -216,8 +216,9 @@ def darkest_at_minimum(page) -> None:
     png = shot(element(page, "heatmap"))
     px = np.asarray(image(png)).astype(float)
     lum = px @ np.array([0.299, 0.587, 0.114])
-    box = js(page, "const v = viewOf('heatmap'); const c = canvasBox('heatmap'), e = v.el.getBoundingClientRect();"
-                   "const f = v.frame.bbox; return [c.left - e.left + f.left, c.top - e.top + f.top, f.width, f.height]")
+    box = js(page, "const v = viewOf('heatmap'), c = canvasBox('heatmap'), e = v.el.getBoundingClientRect();"
+                   "const f = v.frame.bbox;"
+                   "return [c.left - e.left + f.left, c.top - e.top + f.top, f.width, f.height]")
     left, top, width, height = (int(round(v)) for v in box)
     frame = lum[top + 2:top + height - 2, left + 2:left + width - 2]
     i, j = np.unravel_index(np.argmin(frame), frame.shape)
