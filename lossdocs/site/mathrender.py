@@ -48,6 +48,7 @@ class MathError(RuntimeError):
 _MATH = re.compile(r"<math\b.*?</math>", re.S)
 _ANNOTATION = re.compile(r"<annotation\b.*?</annotation>", re.S)
 _TAG = re.compile(r"<[^>]+>")
+_CELL_END = re.compile(r"</m(?:td|tr)>")
 
 
 def plain_text(katex_html: str) -> str:
@@ -55,7 +56,9 @@ def plain_text(katex_html: str) -> str:
     (e.g. "±δ"), without KaTeX's visible HTML or the TeX source, both of which
     would otherwise be indexed too (KaTeX writes each formula three times)."""
     math = _MATH.search(katex_html)
-    text = _TAG.sub("", _ANNOTATION.sub("", math.group(0))) if math else ""
+    # Cells of a matrix or of cases (mtd, mtr) read as separate words.
+    text = _TAG.sub("", _CELL_END.sub(" ", _ANNOTATION.sub("", math.group(0)))) if math else ""
+    text = " ".join(text.split())
     return html.escape(html.unescape(text).replace("\u200b", ""), quote=False)
 
 

@@ -11,7 +11,10 @@ from bokeh.models import InlineStyleSheet
 HERE = Path(__file__).parent
 
 # Bokeh draws the lines between toolbar buttons in a fixed light grey; use the page's.
-TOOLBAR_CSS = ":host { --divider-color: var(--md-default-fg-color--lightest, #d7d7d8); }"
+TOOLBAR_CSS = (
+    ":host { --divider-color: var(--md-default-fg-color--lightest, #d7d7d8); }\n"
+    ".bk-divider { background-color: var(--md-default-fg-color--lighter, #d3d3d3); }"
+)
 
 
 def controls() -> InlineStyleSheet:
