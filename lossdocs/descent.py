@@ -8,7 +8,8 @@ exact (chain rule: ``dL/dŷ · (1 - ŷ²) · (x, 1)``, averaged over the points 
 
 * :func:`trajectory` runs one descent and returns a :class:`Trajectory`.
 * :func:`trajectories` runs a grid of learning rates x start points in one numpy pass
-  (full batch only), for the widget's precomputed paths.
+  (full batch, or the same seeded mini-batches for every path), for the widget's
+  precomputed paths.
 
 **Optimisers** follow ``torch.optim`` step for step, with its defaults
 (:data:`OPTIMIZERS`); ``**hyper`` may override them (an optimiser takes only its own):
@@ -213,6 +214,16 @@ def _descend(loss, params, x, y, start, lr, optimizer, hyper, batches) -> tuple[
     return path, value
 
 
+def _batches(n: int, batch_size, seed, steps: int) -> np.ndarray | None:
+    """``(steps, batch_size)`` point indices drawn for each step, or None for full batch."""
+    _integer(seed, "seed", 0)
+    if batch_size is None:
+        return None
+    batch_size = _integer(batch_size, "batch_size", 1, n)
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.choice(n, batch_size, replace=False) for _ in range(steps)])
+
+
 def trajectory(loss, x, y, start, optimizer="sgd", lr=0.1, steps=100, loss_params=None,
                batch_size=None, seed=0, schedule="constant", **hyper) -> Trajectory:
     """Descend the mean ``loss`` of ``tanh(w x + b)`` against ``y`` from ``start = (w, b)``
@@ -228,21 +239,18 @@ def trajectory(loss, x, y, start, optimizer="sgd", lr=0.1, steps=100, loss_param
     if np.ndim(lr) != 0:
         raise ValueError(f"{_OWNER}: 'lr' must be a scalar, got shape {np.shape(lr)}")
     lrs = _lrs([lr], schedule, steps)[0]
-    _integer(seed, "seed", 0)
-    batches = None
-    if batch_size is not None:
-        batch_size = _integer(batch_size, "batch_size", 1, x.size)
-        rng = np.random.default_rng(seed)
-        batches = np.stack([rng.choice(x.size, batch_size, replace=False) for _ in range(steps)])
+    batches = _batches(x.size, batch_size, seed, steps)
     path, value = _descend(the_loss, params, x, y, start, lrs, optimizer, hyper, batches)
     return Trajectory(path, value, lrs, batches)
 
 
 def trajectories(loss, x, y, starts, optimizer, lrs, steps, loss_params=None,
-                 schedule="constant", **hyper) -> Trajectory:
-    """Full-batch :func:`trajectory` for every learning rate in ``lrs`` (L,) and start in
-    ``starts`` (S, 2) at once: ``path`` (L, S, steps + 1, 2), ``loss`` (L, S, steps + 1),
-    ``lr`` (L, steps); ``[i, j]`` equals ``trajectory(..., starts[j], lr=lrs[i], ...)``."""
+                 schedule="constant", batch_size=None, seed=0, **hyper) -> Trajectory:
+    """:func:`trajectory` for every learning rate in ``lrs`` (L,) and start in ``starts``
+    (S, 2) at once: ``path`` (L, S, steps + 1, 2), ``loss`` (L, S, steps + 1), ``lr``
+    (L, steps); ``[i, j]`` equals ``trajectory(..., starts[j], lr=lrs[i], ...)``. With
+    ``batch_size``, every path uses the same seeded draws (``batches``), as ``trajectory``
+    with that ``seed`` would."""
     the_loss, params = _loss(loss, loss_params)
     x, y = _data(x, y)
     starts = losses.finite_array(starts, "starts", _OWNER)
@@ -253,5 +261,6 @@ def trajectories(loss, x, y, starts, optimizer, lrs, steps, loss_params=None,
     if np.ndim(lrs) != 1 or np.size(lrs) == 0:
         raise ValueError(f"{_OWNER}: 'lrs' must be a non-empty 1-D array, got shape {np.shape(lrs)}")
     lr = _lrs(lrs, schedule, steps)
-    path, value = _descend(the_loss, params, x, y, starts, lr[:, None, :], optimizer, hyper, None)
-    return Trajectory(path, value, lr, None)
+    batches = _batches(x.size, batch_size, seed, steps)
+    path, value = _descend(the_loss, params, x, y, starts, lr[:, None, :], optimizer, hyper, batches)
+    return Trajectory(path, value, lr, batches)

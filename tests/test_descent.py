@@ -205,6 +205,22 @@ def test_trajectories_pass_hyperparameters():
     np.testing.assert_array_equal(many.path[0, 0], one.path)
 
 
+@pytest.mark.parametrize("optimizer", OPTS)
+def test_trajectories_with_mini_batches_equal_trajectory_with_the_same_seed(optimizer):
+    p = landscape.PRESETS["sloped_line"]
+    lrs = LRS[::4]
+    many = descent.trajectories("mae", p.x, p.y, STARTS, optimizer, lrs, 40, batch_size=1, seed=3)
+    assert many.batches.shape == (40, 1)
+    for i, lr in enumerate(lrs):
+        for j, start in enumerate(STARTS):
+            one = descent.trajectory("mae", p.x, p.y, start, optimizer, lr=lr, steps=40, batch_size=1, seed=3)
+            np.testing.assert_array_equal(many.batches, one.batches)
+            np.testing.assert_array_equal(many.path[i, j], one.path)
+            np.testing.assert_array_equal(many.loss[i, j], one.loss)
+    with pytest.raises(ValueError, match="'batch_size'"):
+        descent.trajectories("mae", p.x, p.y, STARTS, optimizer, lrs, 5, batch_size=10)
+
+
 def test_vectorised_pass_is_fast():
     """5 optimisers x 12 lrs x 4 starts x 200 steps x 3 losses, on the largest preset."""
     p = max(landscape.PRESETS.values(), key=lambda q: q.x.size)
