@@ -31,15 +31,26 @@ precision (two classes give ``softplus`` exactly) where torch rounds it to 0.
 
 Only overflow and underflow are silenced (results saturate to ``inf`` or ``0``);
 no numpy warning is emitted for finite inputs of any size.
+
+Lesson three's other numbers live here too: :func:`fit_logistic` (a one-feature
+logistic model fitted to the exact minimum of BCE with logits or focal loss by
+Newton's method), :func:`imbalanced_data` (the seeded one-in-twenty data set) and its
+:func:`scores`, and :func:`stability_table` (log-sigmoid and BCE computed naively, stably,
+with torch's clamp and with Keras's clip).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
+from lossdocs import losses
 from lossdocs.losses import Param, finite_array
 
-__all__ = ["REDUCTIONS", "LABEL_SMOOTHING", "softmax", "log_softmax", "cross_entropy", "cross_entropy_grad"]
+__all__ = ["REDUCTIONS", "LABEL_SMOOTHING", "softmax", "log_softmax", "cross_entropy", "cross_entropy_grad",
+           "LogisticFit", "fit_logistic", "imbalanced_data", "scores", "stability_table"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -167,3 +178,170 @@ def cross_entropy_grad(logits, target, weight=None, label_smoothing=0.0, reducti
         # p * sum(q) - q, arranged so that p - 1 is expm1(lp): exact where p is near 1.
         g = np.exp(lp) * (q.sum(axis=-1, keepdims=True) - q) + np.expm1(lp) * q
         return g / denominator if reduction == "mean" else g
+
+
+# ------------------------------------------------------------- logistic fits
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """A logistic model p = sigmoid(w x + b) fitted to the minimum of a mean loss."""
+
+    loss: str
+    params: dict
+    w: float
+    b: float
+    value: float          # the mean loss at (w, b)
+    grad_norm: float      # |dL/d(w, b)| at (w, b), below FIT_TOLERANCE
+    iterations: int
+
+    @property
+    def threshold(self) -> float:
+        """The x where p = 0.5 (w x + b = 0); inf when w = 0."""
+        return -self.b / self.w if self.w != 0 else math.inf
+
+
+FIT_LOSSES = ("bce_logits", "focal")
+FIT_TOLERANCE = 1e-8
+
+
+def _mean_loss(loss, x, y, w, b, params):
+    return float(loss.value(w * x + b, y, **params).mean())
+
+
+def _second_derivative(loss, z, y, params):
+    """d^2 loss / dz^2 per sample: exact for BCE with logits, central differences of the
+    exact gradient for focal (Newton only needs a good curvature; the gradient is exact)."""
+    if loss.name == "bce_logits":
+        return ((1.0 - y) + params["pos_weight"] * y) * losses.sigmoid(z) * losses.sigmoid(-z)
+    h = 1e-5 * np.maximum(1.0, np.abs(z))
+    return (loss.grad(z + h, y, **params) - loss.grad(z - h, y, **params)) / (2.0 * h)
+
+
+def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) -> LogisticFit:
+    """Fit p = sigmoid(w x + b) to labels ``y`` (0/1 or soft) by minimising the mean of
+    ``loss`` (``'bce_logits'`` with ``pos_weight``, or ``'focal'`` with ``gamma`` and
+    ``alpha``) with Newton's method: exact gradient, per-sample curvature, a
+    Levenberg damping whenever the Hessian is not positive definite, and a backtracking
+    line search. Stops once the gradient's norm is below ``FIT_TOLERANCE``; a
+    ValueError if that is not reached (for example, separable data has no minimum)."""
+    if loss not in FIT_LOSSES:
+        raise ValueError(f"fit_logistic: 'loss' must be one of {', '.join(FIT_LOSSES)}, got {loss!r}")
+    fn = losses.get(loss)
+    xs = finite_array(x, "x", "fit_logistic")
+    ys = finite_array(y, "y", "fit_logistic")
+    if xs.ndim != 1 or xs.shape != ys.shape or xs.size < 2:
+        raise ValueError(f"fit_logistic: 'x' and 'y' must be 1-D of one length >= 2, got {xs.shape} and {ys.shape}")
+    params = {**fn.defaults(), **params}
+    fn.value(0.0, ys, **params)  # validates params and labels, naming what is wrong
+    pos, neg = xs[ys == 1], xs[ys == 0]
+    if pos.size + neg.size == xs.size and (pos.size == 0 or neg.size == 0 or pos.min() > neg.max()
+                                          or neg.min() > pos.max()):
+        raise ValueError("fit_logistic: the two classes are separable, so the loss has no minimum "
+                         "(it keeps falling as |w| grows); add overlapping or soft labels")
+    design = np.stack([xs, np.ones_like(xs)], axis=1)
+    theta = np.zeros(2)
+    stalled = False
+    for it in range(max_iter + 1):
+        z = design @ theta
+        g = design.T @ fn.grad(z, ys, **params) / xs.size
+        norm = float(np.hypot(*g))
+        # Go on well past the tolerance while Newton still gains (it is nearly free here).
+        if norm < FIT_TOLERANCE * 1e-4 or (norm < FIT_TOLERANCE and it > 0 and stalled):
+            return LogisticFit(loss, params, float(theta[0]), float(theta[1]),
+                               _mean_loss(fn, xs, ys, theta[0], theta[1], params), norm, it)
+        curv = _second_derivative(fn, z, ys, params)
+        hess = (design * curv[:, None]).T @ design / xs.size
+        mu = 0.0
+        while True:
+            try:
+                np.linalg.cholesky(hess + mu * np.eye(2))
+                break
+            except np.linalg.LinAlgError:
+                mu = max(2 * mu, 1e-8 * (1 + np.abs(hess).max()))
+        step = -np.linalg.solve(hess + mu * np.eye(2), g)
+        now = _mean_loss(fn, xs, ys, *theta, params)
+        t = 1.0
+        while _mean_loss(fn, xs, ys, *(theta + t * step), params) > now + 1e-4 * t * (g @ step) and t > 1e-12:
+            t *= 0.5
+        new = theta + t * step
+        stalled = bool(np.array_equal(new, theta)) or t <= 1e-12
+        theta = new
+    raise ValueError(f"fit_logistic: no minimum found in {max_iter} Newton steps (gradient norm {norm:.3g})")
+
+
+IMBALANCE_SEED = 20260317
+
+
+def imbalanced_data(n_neg: int = 380, n_pos: int = 20, seed: int = IMBALANCE_SEED):
+    """One feature, two classes, one positive in twenty: negatives ~ N(0, 1), positives
+    ~ N(2, 1), seeded. Returns (x, y) sorted by x, float64."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.normal(0.0, 1.0, n_neg), rng.normal(2.0, 1.0, n_pos)])
+    y = np.concatenate([np.zeros(n_neg), np.ones(n_pos)])
+    order = np.argsort(x, kind="stable")
+    return x[order], y[order]
+
+
+def scores(fit: LogisticFit, x, y) -> dict:
+    """Accuracy, and the positive (minority) class's recall and precision, of the
+    decision p >= 0.5 (w x + b >= 0). Precision is None when nothing is called positive."""
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    called = fit.w * xs + fit.b >= 0
+    positive = ys == 1
+    tp = int((called & positive).sum())
+    return {
+        "accuracy": float((called == positive).mean()),
+        "recall": tp / int(positive.sum()),
+        "precision": tp / int(called.sum()) if called.any() else None,
+        "called_positive": int(called.sum()),
+        "true_positive": tp,
+    }
+
+
+# --------------------------------------------------------- numerical stability
+
+STABILITY_Z = (-800.0, -100.0, -40.0, -20.0, -10.0, 10.0, 20.0, 40.0, 100.0, 800.0)
+TORCH_LOG_FLOOR = -100.0   # torch's binary_cross_entropy clamps each log at -100
+KERAS_EPSILON = 1e-7       # Keras clips probabilities into [eps, 1 - eps]
+STABILITY_WAYS = ("naive", "stable", "torch_clamp", "keras_clip")
+
+
+def stability_table(zs=STABILITY_Z) -> list[dict]:
+    """log sigma(z), and BCE with label 0 (= -log(1 - sigma(z)) = softplus(z)), four ways:
+
+    * ``naive``: sigma = 1 / (1 + exp(-z)) in float32, then log (can give -inf, inf);
+    * ``stable``: -softplus(-z) and softplus(z) in float64, from the logit;
+    * ``torch_clamp``: through the probability (an exact sigmoid rounded to float32), each
+      log clamped at -100 (torch's ``binary_cross_entropy``), so the loss never exceeds 100;
+    * ``keras_clip``: through that float32 probability clipped into [1e-7, 1 - 1e-7]
+      (Keras's epsilon), so log p >= log 1e-7 = -16.12; 1 - 1e-7 rounds in float32 to
+      1 - 2^-23, so the label-0 loss stops at -log(2^-23) = 15.94.
+
+    One dict per z: ``{"z", "log_sigmoid": {way: value}, "bce0": {way: value}}``.
+    """
+    f32 = np.float32
+    rows = []
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        for z in zs:
+            z32 = f32(z)
+            naive = f32(1) / (f32(1) + np.exp(-z32))          # the textbook sigmoid, float32
+            p32 = f32(losses.sigmoid(z))  # what a (stable) sigmoid layer outputs in float32
+            clipped = np.clip(p32, f32(KERAS_EPSILON), f32(1) - f32(KERAS_EPSILON))
+            rows.append({
+                "z": float(z),
+                "log_sigmoid": {
+                    "naive": float(np.log(naive)),
+                    "stable": float(-losses.softplus(-z)),
+                    "torch_clamp": float(max(np.log(p32), f32(TORCH_LOG_FLOOR))),
+                    "keras_clip": float(np.log(clipped)),
+                },
+                "bce0": {
+                    "naive": float(-np.log(f32(1) - naive)) + 0.0,  # + 0.0: no -0
+                    "stable": float(losses.softplus(z)),
+                    # torch takes log1p(-p) for log(1 - p), in float32, then clamps it
+                    "torch_clamp": float(-max(np.log1p(-p32), f32(TORCH_LOG_FLOOR))) + 0.0,
+                    "keras_clip": float(-np.log(f32(1) - clipped)),
+                },
+            })
+    return rows

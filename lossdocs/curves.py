@@ -10,9 +10,14 @@ loss.
 Two ideas keep that affordable:
 
 * Losses are grouped by **axis**: the prediction range and true-value slider they
-  are drawn on (regression losses share one, ``bce`` has the probability axis).
-  Any loss whose own domain covers an axis can be overlaid on it, so MSE can be
-  drawn on the probability axis next to cross-entropy, but not the other way.
+  are drawn on (regression losses share one, ``bce`` has the probability axis, and
+  the losses of a raw score -- BCE on logits, focal, hinge, soft margin -- share a
+  score axis z in [-8, 8]). Any loss whose own domain covers an axis can be overlaid
+  on it, so MSE can be drawn on the probability axis next to cross-entropy, but not
+  the other way; score losses are drawn on the score axis only.
+* On the score axis the slider picks the **class**, 0 (negative) or 1 (positive),
+  and each loss reads it in its own labels: y = 0 or 1 for BCE on logits and focal,
+  y = -1 or +1 for hinge and soft margin (class 0 is y = -1).
 * The grids use exact binary fractions, and when a loss's values on an axis are
   a function of the residual ``pred - target`` alone (checked numerically, not
   assumed), one long array over the residuals serves every slider position: the
@@ -35,6 +40,15 @@ from lossdocs import losses
 # Grid steps are powers of two so that pred - target is exact in floating point.
 REGRESSION_STEP = 1.0 / 32.0
 PROBABILITY_STEP = 1.0 / 256.0
+SCORE_STEP = 1.0 / 8.0  # 129 points on [-8, 8]: the logit curves are smooth, hinge's kinks on nodes
+SCORE_OUTPUTS = ("logit", "score")
+
+# How each kind of axis is labelled: the x axis, the readout's symbol, the slider's title.
+AXIS_TEXT = {
+    "value": ("prediction ŷ", "ŷ", "True value y"),
+    "probability": ("predicted probability p", "p", "True label y"),
+    "score": ("score z (logit)", "z", "True class (0 or 1; hinge reads −1 or +1)"),
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class Axis:
     x: np.ndarray
     targets: np.ndarray
     kind: str
+    output: str = "value"  # "value", "probability" or "score" (logits and margin scores)
 
     @property
     def step(self) -> float:
@@ -58,9 +73,18 @@ def _grid(lo: float, hi: float, step: float, open_ends: bool) -> np.ndarray:
     return x[1:-1] if open_ends else x
 
 
+def axis_output(loss: losses.Loss) -> str:
+    """Which kind of axis ``loss`` is drawn on: "value", "probability" or "score"."""
+    return "score" if loss.output in SCORE_OUTPUTS else loss.output
+
+
 def axis_for(loss: losses.Loss) -> Axis:
     """The axis a loss is drawn on when it is the primary loss."""
     lo, hi = loss.domain
+    if axis_output(loss) == "score":
+        x = _grid(lo, hi, SCORE_STEP, open_ends=False)
+        return Axis(key=f"score:{lo:g}:{hi:g}", domain=(float(lo), float(hi)), x=x,
+                    targets=np.array([0.0, 1.0]), kind=loss.kind, output="score")
     t0, t1, dt = loss.targets
     classification = loss.kind == "classification"
     step = PROBABILITY_STEP if classification else REGRESSION_STEP
@@ -68,13 +92,27 @@ def axis_for(loss: losses.Loss) -> Axis:
     x = _grid(lo, hi, step, open_ends=classification)
     targets = t0 + dt * np.arange(int(round((t1 - t0) / dt)) + 1)
     key = f"{loss.kind}:{lo:g}:{hi:g}:{t0:g}:{t1:g}:{dt:g}"
-    return Axis(key=key, domain=(float(lo), float(hi)), x=x, targets=targets, kind=loss.kind)
+    return Axis(key=key, domain=(float(lo), float(hi)), x=x, targets=targets, kind=loss.kind,
+                output=loss.output)
+
+
+def labels_on(loss: losses.Loss, axis: Axis) -> np.ndarray:
+    """The target ``loss`` is evaluated at for each slider position of ``axis``: the axis's
+    own values, except on a score axis, where class k is the loss's k-th label."""
+    if axis.output == "score":
+        t0, _, dt = loss.targets
+        return t0 + dt * np.arange(len(axis.targets))
+    return axis.targets
 
 
 def drawable_on(loss: losses.Loss, axis: Axis) -> bool:
     """True when ``loss`` is defined on every prediction and target of ``axis``."""
     lo, hi = loss.domain
     t_lo, t_hi = loss.targets[0], loss.targets[1]
+    if (axis_output(loss) == "score") != (axis.output == "score"):
+        return False  # a raw score and a probability or value are different quantities
+    if axis.output == "score":
+        return lo <= axis.x[0] and axis.x[-1] <= hi
     if loss.kind == "classification":
         # A probability loss is defined on [0, 1] for both arguments.
         t_lo, t_hi = 0.0, 1.0
@@ -101,6 +139,8 @@ def _residual_windows(loss, axis, params):
     Returns (values, grads, starts) where the curve for target ``k`` is
     ``values[starts[k] : starts[k] + len(axis.x)]``.
     """
+    if axis.output == "score":
+        return None  # labels, not a shifting true value: nothing to share
     h = axis.step
     n = len(axis.x)
     offsets = np.rint((axis.targets - axis.targets[0]) / h).astype(int)
@@ -131,7 +171,8 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
 
     Layout::
 
-        axes[axis_key]   = {domain, x, targets, default_target (an index), kind,
+        axes[axis_key]   = {domain, x, targets, default_target (an index), kind, output,
+                            xlabel, symbol, target_title, labels: {loss: [its target per slider position]},
                             losses: [names drawable there]}
         losses[name]     = {label, kind, axis, params: [names], param_choices: [[...]]}
         curves[key]      = [value_array_index, grad_array_index, start]
@@ -148,14 +189,22 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
 
     arrays: list[np.ndarray] = []
     curves: dict[str, list[int]] = {}
+    seen: dict[bytes, int] = {}
 
     def store(a: np.ndarray) -> int:
-        arrays.append(np.asarray(a, dtype=np.float32))
-        return len(arrays) - 1
+        """Index of ``a`` (as float32) in ``arrays``; identical arrays are stored once
+        (BCE on logits for label 0 is the same for every positive weight)."""
+        a = np.asarray(a, dtype=np.float32)
+        key = a.tobytes()
+        if key not in seen:
+            arrays.append(a)
+            seen[key] = len(arrays) - 1
+        return seen[key]
 
     axes_out = {}
     for ax in axes.values():
         names = [n for n, loss in registry.items() if drawable_on(loss, ax)]
+        xlabel, symbol, target_title = AXIS_TEXT[ax.output]
         axes_out[ax.key] = {
             "domain": list(ax.domain),
             "x": ax.x.astype(np.float32),
@@ -164,7 +213,13 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
             # positive label 1 on a probability axis.
             "default_target": int(np.argmin(np.abs(ax.targets - (1.0 if ax.kind == "classification" else 0.0)))),
             "kind": ax.kind,
+            "output": ax.output,
+            "xlabel": xlabel,
+            "symbol": symbol,
+            "target_title": target_title,
             "losses": names,
+            # Each loss's own target at each slider position (class k on a score axis).
+            "labels": {n: [float(t) for t in labels_on(registry[n], ax)] for n in names},
         }
         for name in names:
             loss = registry[name]
@@ -178,7 +233,7 @@ def explorer_atlas(registry: dict[str, losses.Loss] | None = None) -> dict:
                     for k, s in enumerate(starts):
                         curves[f"{ax.key}|{name}|{pkey}|{k}"] = [vi, gi, int(s)]
                 else:
-                    for k, t in enumerate(ax.targets):
+                    for k, t in enumerate(labels_on(loss, ax)):
                         vi = store(loss.value(ax.x, t, **params))
                         gi = store(loss.grad(ax.x, t, **params))
                         curves[f"{ax.key}|{name}|{pkey}|{k}"] = [vi, gi, 0]

@@ -7,12 +7,17 @@ and two private kernels ``_value(p, t, **params)`` and ``_grad(p, t, **params)``
 
 The public :meth:`Loss.value` and :meth:`Loss.grad` share ONE validation path
 (:meth:`Loss._prepare`): convert to float64, reject NaN/inf, broadcast, check the
-parameters, check the loss's own input ranges (bce). The kernels therefore only
+parameters, check the loss's own input ranges (bce; the labels of the logit and margin
+losses). The kernels therefore only
 ever see clean, broadcast float64 arrays and validated float parameters.
 
 All losses are elementwise with reduction ``'none'`` and follow PyTorch's
-conventions (``mse_loss``, ``l1_loss``, ``huber_loss``, ``binary_cross_entropy``);
-``log_cosh`` has no torch counterpart. Kernels are written so that no branch of an
+conventions (``mse_loss``, ``l1_loss``, ``huber_loss``, ``binary_cross_entropy``,
+``binary_cross_entropy_with_logits``, ``soft_margin_loss``; ``focal`` is torchvision's
+``sigmoid_focal_loss`` and ``hinge`` is ``relu(margin - y s)``); ``log_cosh`` has no
+torch counterpart. The logit and margin losses take a raw score (``Loss.output``) and
+stay finite and exact for scores in the thousands, where torch's ``soft_margin_loss``
+overflows. Kernels are written so that no branch of an
 ``np.where`` is evaluated on inputs where it would overflow or hit ``log(0)``.
 Results too large for float64 saturate to ``inf`` silently (overflow and underflow
 are the only floating-point events that are silenced); no numpy warning is emitted.
@@ -26,9 +31,14 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Param", "Loss", "REGISTRY", "KINDS", "get", "names", "finite_array"]
+__all__ = ["Param", "Loss", "REGISTRY", "KINDS", "OUTPUTS", "get", "names", "finite_array",
+           "sigmoid", "softplus"]
 
 KINDS = ("regression", "classification")
+# What the prediction a loss takes stands for, and the symbol its formulas use for it:
+# a value on the target's own scale, a probability in [0, 1], a logit z (the raw score
+# a sigmoid would turn into a probability), or a margin score s (labels -1 and +1).
+OUTPUTS = {"value": r"\hat{y}", "probability": r"\hat{y}", "logit": "z", "score": "s"}
 
 
 def _fmt(x: float) -> str:
@@ -111,6 +121,17 @@ class Loss:
     _grad: Callable[..., np.ndarray] = field(repr=False, compare=False)
     # Closed interval both inputs must lie in (None = any finite value).
     _input_range: tuple[float, float] | None = field(default=None, repr=False)
+    # Closed interval the target alone must lie in (None = any finite value).
+    _target_range: tuple[float, float] | None = field(default=None, repr=False)
+    # The only target values allowed (hinge: the classes -1 and +1), or None.
+    labels: tuple[float, ...] | None = None
+    # What ``pred`` stands for: a key of OUTPUTS.
+    output: str = "value"
+
+    @property
+    def symbol(self) -> str:
+        """LaTeX symbol of the prediction in this loss's formulas: \\hat{y}, z or s."""
+        return OUTPUTS[self.output]
 
     def defaults(self) -> dict[str, float]:
         return {p.name: p.default for p in self.params}
@@ -154,6 +175,22 @@ class Loss:
                         f"{self.name}: '{what}' must be in [{_fmt(lo)}, {_fmt(hi)}], "
                         f"got {float(a[bad].flat[0])!r}"
                     )
+        if self._target_range is not None:
+            lo, hi = self._target_range
+            bad = (t < lo) | (t > hi)
+            if bad.any():
+                raise ValueError(
+                    f"{self.name}: 'target' must be in [{_fmt(lo)}, {_fmt(hi)}] (a label or a "
+                    f"soft label), got {float(t[bad].flat[0])!r}"
+                )
+        if self.labels is not None:
+            bad = ~np.isin(t, self.labels)
+            if bad.any():
+                allowed = " or ".join(f"{v:+g}" for v in self.labels)
+                raise ValueError(
+                    f"{self.name}: 'target' must be {allowed} (the two classes), "
+                    f"got {float(t[bad].flat[0])!r}"
+                )
         return p, t, kw
 
 
@@ -197,6 +234,64 @@ def _bce(p, y):
 
 def _bce_grad(p, y):
     return (p - y) / np.maximum(p * (1.0 - p), _BCE_EPS)
+
+
+def softplus(x):
+    """log(1 + e^x), exact and finite for any finite x (never forms e^|x|)."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x) with full relative precision on both tails."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore", under="ignore"):
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+# Losses on a logit z, label y in [0, 1]. log sigma(z) = -softplus(-z) and
+# log(1 - sigma(z)) = -softplus(z), so nothing is ever rounded to log(0).
+
+
+def _bce_logits(z, y, pos_weight):
+    return pos_weight * y * softplus(-z) + (1.0 - y) * softplus(z)
+
+
+def _bce_logits_grad(z, y, pos_weight):
+    return (1.0 - y) * sigmoid(z) - pos_weight * y * sigmoid(-z)
+
+
+def _focal_parts(z, y, alpha):
+    s, s_neg = sigmoid(z), sigmoid(-z)
+    q = y * s_neg + (1.0 - y) * s  # 1 - p_t, exact on both tails (no 1 - p)
+    alpha_t = alpha * y + (1.0 - alpha) * (1.0 - y)
+    ce = y * softplus(-z) + (1.0 - y) * softplus(z)
+    return s, s_neg, q, alpha_t, ce
+
+
+def _focal(z, y, gamma, alpha):
+    _, _, q, alpha_t, ce = _focal_parts(z, y, alpha)
+    return alpha_t * ce * q**gamma
+
+
+def _focal_grad(z, y, gamma, alpha):
+    s, s_neg, q, alpha_t, ce = _focal_parts(z, y, alpha)
+    # d(1 - p_t)/dz = (1 - 2y) s s_neg, and s s_neg / q <= 1, so write
+    # d q^gamma / dz = gamma q^gamma (s s_neg / q) (1 - 2y): no q^(gamma - 1) to blow up.
+    ratio = np.where(q > 0, s * s_neg / np.where(q > 0, q, 1.0), np.maximum(s, s_neg))
+    # sigma(z) - y written as (1 - y) s - y s_neg, exact when s rounds to 1.
+    return alpha_t * q**gamma * (((1.0 - y) * s - y * s_neg) + gamma * (1.0 - 2.0 * y) * ce * ratio)
+
+
+def _hinge(s, y, margin):
+    return np.maximum(margin - y * s, 0.0)
+
+
+def _hinge_grad(s, y, margin):
+    # Like torch's relu: slope 0 at the kink, where margin - y s is exactly 0.
+    return np.where(margin - y * s > 0, -y, 0.0)
 
 
 # -------------------------------------------------------------------- registry
@@ -297,6 +392,93 @@ _LOSSES = (
         _value=_bce,
         _grad=_bce_grad,
         _input_range=(0.0, 1.0),
+        output="probability",
+    ),
+)
+
+_POS_WEIGHT = Param(  # (0, inf); widgets step through 0.5 ... 4
+    "pos_weight", "Positive weight", 1.0, 0.0, math.inf, False, False,
+    choices=tuple(0.5 * k for k in range(1, 9)),
+)
+_GAMMA = Param(  # [0, inf); gamma = 0 is plain (alpha-weighted) cross-entropy
+    "gamma", "Focal γ", 2.0, 0.0, math.inf, True, False, choices=tuple(float(k) for k in range(6)),
+)
+_ALPHA = Param(  # [0, 1]: the weight of the positive class (torchvision's 0.25 by default)
+    "alpha", "Focal α", 0.25, 0.0, 1.0, True, True, choices=(0.0, 0.25, 0.5, 0.75, 1.0),
+)
+_MARGIN = Param(  # (0, inf)
+    "margin", "Hinge margin", 1.0, 0.0, math.inf, False, False, choices=(0.5, 1.0, 1.5, 2.0),
+)
+_LOGIT = dict(kind="classification", domain=(-8.0, 8.0), robust=False)
+
+_LOSSES = _LOSSES + (
+    Loss(
+        name="bce_logits", label="Binary cross-entropy on logits", short="BCE (logits)",
+        latex=r"-\left[w_+\, y \log \sigma(z) + (1 - y) \log\bigl(1 - \sigma(z)\bigr)\right]",
+        grad_latex=r"(1 - y)\,\sigma(z) - w_+\, y\,\sigma(-z)",
+        params=(_POS_WEIGHT,), targets=(0.0, 1.0, 1.0), output="logit", **_LOGIT,
+        summary="Cross-entropy taken straight from the raw score, so no probability is ever "
+                "rounded to 0 or 1 before its logarithm.",
+        concept="Binary cross-entropy of the sigmoid of a logit, fused into one numerically "
+                "safe formula with an optional extra weight on positives.",
+        pros="Exact for scores in the thousands, gradient simply σ(z) − y, and the positive "
+             "weight rebalances rare positives without resampling.",
+        cons="Still never reaches zero, so already-correct examples keep pulling a little, "
+             "and a large positive weight trades precision for recall.",
+        best_use="The default for yes/no and multi-label outputs in PyTorch or Keras, "
+                 "handing over logits rather than probabilities.",
+        _value=_bce_logits, _grad=_bce_logits_grad, _target_range=(0.0, 1.0),
+    ),
+    Loss(
+        name="focal", label="Focal loss", short="focal",
+        latex=(r"\alpha_t\,(1 - p_t)^{\gamma}\,\mathrm{CE}(z, y), \quad p = \sigma(z),\ "
+               r"p_t = p y + (1 - p)(1 - y)"),
+        grad_latex=(r"\alpha_t (1 - p_t)^{\gamma}\Bigl[\sigma(z) - y + \gamma\,(1 - 2y)\,"
+                    r"\mathrm{CE}\,\tfrac{\sigma(z)\sigma(-z)}{1 - p_t}\Bigr]"),
+        params=(_GAMMA, _ALPHA), targets=(0.0, 1.0, 1.0), output="logit", **_LOGIT,
+        summary="Cross-entropy scaled down by how easy each example already is, so a flood "
+                "of well-classified examples cannot drown out the hard ones.",
+        concept="Cross-entropy multiplied by (1 − p_t) to the power γ, which fades the "
+                "loss of examples the model already gets right.",
+        pros="Easy examples add almost nothing once γ is around 2, so thousands of "
+             "background boxes stop dominating; γ = 0 gives back weighted cross-entropy.",
+        cons="Two settings to tune, probabilities come out less calibrated, and "
+             "mislabelled hard examples get extra attention too.",
+        best_use="Dense object detection and other tasks with a flood of easy negatives, "
+                 "as in RetinaNet.",
+        _value=_focal, _grad=_focal_grad, _target_range=(0.0, 1.0),
+    ),
+    Loss(
+        name="hinge", label="Hinge", short="hinge",
+        latex=r"\max(0,\; m - y\, s)", grad_latex=r"-y \;\text{if}\; y\, s < m,\ \text{else}\ 0",
+        params=(_MARGIN,), targets=(-1.0, 1.0, 2.0), output="score", labels=(-1.0, 1.0), **_LOGIT,
+        summary="Zero once the score is on the right side by at least the margin, and a "
+                "straight ramp otherwise, as in support vector machines.",
+        concept="A linear penalty on the shortfall of the signed score y·s below the "
+                "margin, with labels −1 and +1.",
+        pros="Exactly zero for examples beyond the margin, so the fit is decided by the "
+             "few points near the boundary; cheap and sparse.",
+        cons="Its scores are not probabilities, it has a corner at the margin, and it "
+             "ignores how confident a correct answer is.",
+        best_use="Linear classifiers and support vector machines when only the decision, "
+                 "not a calibrated probability, is wanted.",
+        _value=_hinge, _grad=_hinge_grad,
+    ),
+    Loss(
+        name="soft_margin", label="Soft margin", short="soft margin",
+        latex=r"\log\left(1 + e^{-y\, s}\right)", grad_latex=r"-y\, \sigma(-y\, s)",
+        params=(), targets=(-1.0, 1.0, 2.0), output="score", labels=(-1.0, 1.0), **_LOGIT,
+        summary="A smooth hinge: logistic loss written for labels −1 and +1, fading "
+                "towards zero instead of reaching it.",
+        concept="The logistic loss of the signed score y·s, which is binary cross-entropy "
+                "on logits with the labels recoded as −1 and +1.",
+        pros="Smooth everywhere with no margin to choose, and its score still reads as a "
+             "log-odds, unlike the hinge's.",
+        cons="Correct examples keep a small pull forever, and PyTorch's own version "
+             "overflows for scores beyond about 700 on the wrong side.",
+        best_use="Margin-style classifiers that need a smooth gradient, or code written "
+                 "for labels −1 and +1.",
+        _value=lambda s, y: softplus(-y * s), _grad=lambda s, y: -y * sigmoid(-y * s),
     ),
 )
 

@@ -342,3 +342,154 @@ def test_bad_input_raises_value_error_naming_the_parameter(fn, change, match):
 def test_softmax_bad_input(fn, logits, match):
     with pytest.raises(ValueError, match=f"^{fn}: {match}"):
         getattr(cls, fn)(logits)
+
+
+# ------------------------------------------------- logistic fits and stability
+
+from lossdocs.classification import (  # noqa: E402
+    STABILITY_Z,
+    fit_logistic,
+    imbalanced_data,
+    scores,
+    stability_table,
+)
+
+X_IMB, Y_IMB = imbalanced_data()
+FITS = [("bce_logits", {}), ("bce_logits", {"pos_weight": 19.0}), ("bce_logits", {"pos_weight": 0.5}),
+        ("focal", {}), ("focal", {"gamma": 0.0, "alpha": 0.5}), ("focal", {"gamma": 5.0, "alpha": 0.75}),
+        ("focal", {"gamma": 0.5, "alpha": 0.5})]
+
+
+def torch_focal(z, t, gamma, alpha):
+    p = torch.sigmoid(z)
+    ce = F.binary_cross_entropy_with_logits(z, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    return (alpha * t + (1 - alpha) * (1 - t)) * ce * (1 - p_t) ** gamma
+
+
+def torch_newton(x, y, loss, params):
+    """The minimum by torch: float64 autograd gradient and Hessian, damped Newton."""
+    xt, yt = torch.tensor(x), torch.tensor(y)
+
+    def mean_loss(theta):
+        z = theta[0] * xt + theta[1]
+        if loss == "bce_logits":
+            pw = torch.tensor(params.get("pos_weight", 1.0), dtype=torch.float64)
+            return F.binary_cross_entropy_with_logits(z, yt, pos_weight=pw)
+        return torch_focal(z, yt, params.get("gamma", 2.0), params.get("alpha", 0.25)).mean()
+
+    theta = torch.zeros(2, dtype=torch.float64)
+    for _ in range(100):
+        g = torch.autograd.functional.jacobian(mean_loss, theta)
+        if g.norm() < 1e-13:
+            break
+        h = torch.autograd.functional.hessian(mean_loss, theta)
+        step = -torch.linalg.solve(h + 1e-12 * torch.eye(2, dtype=torch.float64), g)
+        t = 1.0
+        while mean_loss(theta + t * step) > mean_loss(theta) and t > 1e-10:
+            t /= 2
+        theta = theta + t * step
+    return theta.numpy(), float(g.norm())
+
+
+def test_imbalanced_data_is_seeded_one_in_twenty():
+    x, y = imbalanced_data()
+    assert x.shape == y.shape == (400,) and y.sum() == 20
+    assert (np.diff(x) >= 0).all()
+    x2, y2 = imbalanced_data()
+    np.testing.assert_array_equal(x, x2)
+
+
+@pytest.mark.parametrize("loss, params", FITS, ids=lambda v: str(v))
+def test_fit_logistic_is_a_true_minimum_and_torchs(loss, params):
+    fit = fit_logistic(X_IMB, Y_IMB, loss, **params)
+    assert fit.grad_norm < 1e-8
+    (w, b), torch_norm = torch_newton(X_IMB, Y_IMB, loss, params)
+    assert torch_norm < 1e-8
+    np.testing.assert_allclose([fit.w, fit.b], [w, b], rtol=1e-6, atol=1e-9)
+    # The gradient at the fit, by torch autograd, is (numerically) zero, and the value matches.
+    theta = torch.tensor([fit.w, fit.b], dtype=torch.float64, requires_grad=True)
+    z = theta[0] * torch.tensor(X_IMB) + theta[1]
+    if loss == "bce_logits":
+        pw = torch.tensor(params.get("pos_weight", 1.0), dtype=torch.float64)
+        value = F.binary_cross_entropy_with_logits(z, torch.tensor(Y_IMB), pos_weight=pw)
+    else:
+        value = torch_focal(z, torch.tensor(Y_IMB), params.get("gamma", 2.0), params.get("alpha", 0.25)).mean()
+    value.backward()
+    assert float(theta.grad.norm()) < 1e-8
+    assert fit.value == pytest.approx(float(value.detach()), rel=1e-12)
+    assert fit.threshold == pytest.approx(-fit.b / fit.w)
+
+
+def test_focal_with_gamma_zero_and_alpha_half_fits_where_bce_does():
+    a = fit_logistic(X_IMB, Y_IMB, "bce_logits")
+    b = fit_logistic(X_IMB, Y_IMB, "focal", gamma=0.0, alpha=0.5)
+    np.testing.assert_allclose([a.w, a.b], [b.w, b.b], rtol=1e-9)
+
+
+def test_pos_weight_trades_precision_for_recall():
+    plain = scores(fit_logistic(X_IMB, Y_IMB, "bce_logits"), X_IMB, Y_IMB)
+    heavy = scores(fit_logistic(X_IMB, Y_IMB, "bce_logits", pos_weight=19.0), X_IMB, Y_IMB)
+    assert heavy["recall"] > plain["recall"] and heavy["precision"] < plain["precision"]
+    assert heavy["accuracy"] < plain["accuracy"]
+
+
+def test_scores_count_by_hand():
+    fit = fit_logistic(X_IMB, Y_IMB, "bce_logits")
+    s = scores(fit, X_IMB, Y_IMB)
+    called = X_IMB >= fit.threshold  # w > 0
+    assert fit.w > 0 and s["called_positive"] == called.sum()
+    assert s["true_positive"] == (called & (Y_IMB == 1)).sum()
+    assert s["accuracy"] == ((called == (Y_IMB == 1)).mean())
+    assert s["recall"] == s["true_positive"] / 20 and s["precision"] == s["true_positive"] / called.sum()
+    nobody = scores(type(fit)("bce_logits", {}, 1.0, -100.0, 0.0, 0.0, 0), X_IMB, Y_IMB)
+    assert nobody["precision"] is None and nobody["recall"] == 0
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(loss="mse"), "'loss' must be one of bce_logits, focal"),
+    (dict(loss="focal", gamma=-1.0), "parameter 'gamma'"),
+    (dict(loss="bce_logits", pos_weight=0.0), "parameter 'pos_weight'"),
+])
+def test_fit_logistic_bad_arguments(bad, match):
+    with pytest.raises(ValueError, match=match):
+        fit_logistic(X_IMB, Y_IMB, **bad)
+
+
+def test_fit_logistic_refuses_separable_data_and_bad_shapes():
+    with pytest.raises(ValueError, match="separable"):
+        fit_logistic([-2.0, -1.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="no minimum found in 1 Newton steps"):
+        fit_logistic(X_IMB, Y_IMB, max_iter=1)
+    with pytest.raises(ValueError, match="'x' and 'y' must be 1-D"):
+        fit_logistic([1.0, 2.0, 3.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="'target' must be in"):
+        fit_logistic([1.0, 2.0, 3.0], [0.0, 1.0, 2.0])
+
+
+def test_stability_table_against_torch_float32():
+    rows = stability_table()
+    assert [r["z"] for r in rows] == list(STABILITY_Z) == [-800, -100, -40, -20, -10, 10, 20, 40, 100, 800]
+    z32 = torch.tensor(STABILITY_Z, dtype=torch.float32)
+    naive = 1 / (1 + torch.exp(-z32))
+    np.testing.assert_array_equal([r["log_sigmoid"]["naive"] for r in rows], torch.log(naive).numpy())
+    np.testing.assert_array_equal([r["bce0"]["naive"] for r in rows], (-torch.log(1 - naive)).numpy() + 0.0)
+    # torch's own binary_cross_entropy on the float32 probability of an exact sigmoid.
+    p32 = torch.sigmoid(torch.tensor(STABILITY_Z, dtype=torch.float64)).float()
+    bce1 = F.binary_cross_entropy(p32, torch.ones(10), reduction="none").numpy()
+    bce0 = F.binary_cross_entropy(p32, torch.zeros(10), reduction="none").numpy()
+    np.testing.assert_allclose([-r["log_sigmoid"]["torch_clamp"] for r in rows], bce1, rtol=1e-6)
+    np.testing.assert_allclose([r["bce0"]["torch_clamp"] for r in rows], bce0, rtol=1e-6)
+    # The stable column is exact: log sigma(z) = -softplus(-z) = F.logsigmoid in float64.
+    z64 = torch.tensor(STABILITY_Z, dtype=torch.float64)
+    np.testing.assert_allclose([r["log_sigmoid"]["stable"] for r in rows], F.logsigmoid(z64).numpy(), rtol=1e-15)
+    np.testing.assert_allclose([r["bce0"]["stable"] for r in rows], F.softplus(z64, threshold=50).numpy(),
+                               rtol=1e-15)
+    # Keras's clip: log p >= log(1e-7) and the label-0 loss <= -log(2^-23) in float32.
+    keras = np.clip(p32.numpy(), np.float32(1e-7), np.float32(1) - np.float32(1e-7))
+    np.testing.assert_array_equal([r["log_sigmoid"]["keras_clip"] for r in rows], np.log(keras))
+    assert min(r["log_sigmoid"]["keras_clip"] for r in rows) == pytest.approx(-16.118, abs=1e-3)
+    assert max(r["bce0"]["keras_clip"] for r in rows) == pytest.approx(23 * np.log(2), rel=1e-6)
+    # What goes wrong: naive gives infinities; the clamp caps at 100.
+    assert rows[0]["log_sigmoid"]["naive"] == -np.inf and rows[-1]["bce0"]["naive"] == np.inf
+    assert rows[-1]["bce0"]["torch_clamp"] == 100.0 and rows[-1]["bce0"]["stable"] == 800.0

@@ -52,7 +52,25 @@ TORCH_REFERENCES = {
     # torch has no log-cosh; logaddexp(r, -r) - log 2 = log cosh r, overflow-free.
     "log_cosh": lambda p, t: torch.logaddexp(p - t, t - p) - LOG2,
     "bce": lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+    "bce_logits": lambda z, t, pos_weight: F.binary_cross_entropy_with_logits(
+        z, t, pos_weight=torch.tensor(pos_weight, dtype=torch.float64), reduction="none"),
+    "focal": lambda z, t, gamma, alpha: sigmoid_focal_loss(z, t, alpha=alpha, gamma=gamma),
+    "hinge": lambda s, t, margin: F.relu(margin - t * s),
+    "soft_margin": lambda s, t: F.soft_margin_loss(s, t, reduction="none"),
 }
+
+
+def sigmoid_focal_loss(inputs, targets, alpha, gamma):
+    """torchvision.ops.sigmoid_focal_loss (reduction 'none'), step for step; torchvision
+    itself is not a dependency."""
+    p = torch.sigmoid(inputs)
+    ce_loss = F.binary_cross_entropy_with_logits(inputs, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    return loss
 
 
 def torch_reference(name, pred, target, **params):
@@ -75,7 +93,10 @@ def sample(loss, rng, pred_shape, target_shape, margin=0.0):
     lo, hi = loss.domain
     pad = margin * (hi - lo)
     pred = rng.uniform(lo + pad, hi - pad, size=pred_shape)
-    target = rng.uniform(loss.targets[0], loss.targets[1], size=target_shape)
+    if loss.labels is not None:  # hinge and soft margin: the classes -1 and +1 only
+        target = rng.choice(loss.labels, size=target_shape)
+    else:
+        target = rng.uniform(loss.targets[0], loss.targets[1], size=target_shape)
     return pred, target
 
 
@@ -89,7 +110,12 @@ def param_settings(loss):
     return settings
 
 
-EXTREME_PARAMS = {"huber": [{"delta": 1e-12}, {"delta": 1e12}]}
+EXTREME_PARAMS = {
+    "huber": [{"delta": 1e-12}, {"delta": 1e12}],
+    "bce_logits": [{"pos_weight": 1e-6}, {"pos_weight": 50.0}],
+    "focal": [{"gamma": 0.5, "alpha": 0.9}, {"gamma": 7.5}],
+    "hinge": [{"margin": 1e-6}, {"margin": 25.0}],
+}
 
 CASES = [
     pytest.param(name, s, id=f"{name}-" + ",".join(f"{k}={v:g}" for k, v in s.items()))
@@ -105,6 +131,8 @@ def near_kink(name, pred, target, params, margin):
         return r < margin
     if name == "huber":
         return np.abs(r - params.get("delta", 1.0)) < margin
+    if name == "hinge":
+        return np.abs(params.get("margin", 1.0) - target * pred) < margin
     return np.zeros(r.shape, bool)
 
 
@@ -144,16 +172,17 @@ def test_grad_matches_central_differences(name, params):
 
 
 def test_inputs_are_not_modified_and_scalars_give_0d_arrays():
-    pred, target = np.array([0.2, 0.7]), np.array([0.0, 1.0])
-    before = pred.copy(), target.copy()
+    pred = np.array([0.2, 0.7])
     for name in losses.names():
+        target = np.array([-1.0, 1.0]) if losses.get(name).labels else np.array([0.0, 1.0])
+        before = pred.copy(), target.copy()
         for fn in (value, grad):
             out = fn(name, pred, target)
             assert out.shape == (2,)
             scalar = fn(name, 0.25, 1)  # python scalars, ints accepted
             assert isinstance(scalar, np.ndarray) and scalar.shape == ()
-    np.testing.assert_array_equal(pred, before[0])
-    np.testing.assert_array_equal(target, before[1])
+        np.testing.assert_array_equal(pred, before[0])
+        np.testing.assert_array_equal(target, before[1])
 
 
 # ---------------------------------------------------------------------- edges
@@ -240,6 +269,126 @@ def test_extreme_finite_inputs_saturate_to_inf_like_torch(name, params):
     r_sign = np.sign(pred.astype(np.longdouble) - target.astype(np.longdouble))
     np.testing.assert_array_equal(np.sign(g), r_sign)
     assert (v[:5] > 0).all() and np.isfinite(v[2:]).any()
+
+
+LOGIT_CASES = [c for c in CASES if losses.get(c.values[0]).output in ("logit", "score")]
+
+
+def exact_logit_loss(name, z, y, **params):
+    """(value, derivative) of a logit or margin loss in 50-digit arithmetic (mpmath)."""
+    import mpmath
+
+    mpmath.mp.dps = 50
+    params = {**losses.get(name).defaults(), **params}
+    y = mpmath.mpf(y)
+
+    def f(zz):
+        sp = lambda x: mpmath.log1p(mpmath.exp(x))  # noqa: E731
+        if name == "bce_logits":
+            return params["pos_weight"] * y * sp(-zz) + (1 - y) * sp(zz)
+        if name == "soft_margin":
+            return sp(-y * zz)
+        if name == "hinge":
+            return max(params["margin"] - y * zz, 0)
+        p = 1 / (1 + mpmath.exp(-zz))
+        ce = y * sp(-zz) + (1 - y) * sp(zz)
+        q = y * (1 - p) + (1 - y) * p
+        a, g = params["alpha"], params["gamma"]
+        return (a * y + (1 - a) * (1 - y)) * ce * q**g
+
+    zm = mpmath.mpf(z)
+    return float(f(zm)), float(mpmath.diff(f, zm))
+
+
+@pytest.mark.parametrize("name, params", LOGIT_CASES)
+def test_logit_losses_are_exact_at_scores_in_the_thousands(name, params):
+    """At |z| = 1000 (and 40, where 1 - sigma(z) is below float64's resolution of 1) the
+    value and gradient are finite, equal 50-digit arithmetic, and equal torch's wherever
+    torch's are finite: its soft-margin loss overflows (log1p(exp(1000)) = inf, gradient
+    NaN), and its focal gradient for gamma < 1 is NaN where 1 - p_t rounds to 0."""
+    loss = losses.get(name)
+    z = np.array([-1000.0, -40.0, 40.0, 1000.0])
+    for y in (loss.labels or (0.0, 1.0, 0.3)):
+        v, g = value(name, z, y, **params), grad(name, z, y, **params)
+        assert np.isfinite(v).all() and np.isfinite(g).all()
+        exact = np.array([exact_logit_loss(name, zi, y, **params) for zi in z])
+        np.testing.assert_allclose(v, exact[:, 0], rtol=1e-13, atol=1e-300)
+        np.testing.assert_allclose(g, exact[:, 1], rtol=1e-12, atol=1e-300)
+        ref_v, ref_g = torch_reference(name, z, y, **params)
+        if name == "soft_margin":  # torch overflows on the wrong side of a hard label
+            assert (~np.isfinite(ref_v)).sum() == 1
+        if name == "focal" and 0 < params.get("gamma", 2.0) < 1 and y != 0.3:
+            assert np.isnan(ref_g).any()  # 0 ** (gamma - 1) times 0
+        ok_v, ok_g = np.isfinite(ref_v), np.isfinite(ref_g)
+        # torch's BCE with logits rounds: it cancels to 0 where the true loss is ~4e-18
+        # (z = -40, y = 0) and forms (pos_weight - 1) y + 1 (~1e-10 off for pos_weight 1e-6).
+        # So 1e-9 relative and 1e-15 absolute against torch; exactness is checked above.
+        np.testing.assert_allclose(v[ok_v], ref_v[ok_v], rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(g[ok_g], ref_g[ok_g], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -40.0, -3.0, 0.0, 3.0, 40.0, 1000.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_with_logits_has_full_relative_precision(z, y):
+    import mpmath
+
+    mpmath.mp.dps = 50
+    zm, ym = mpmath.mpf(z), mpmath.mpf(y)
+    exact = ym * mpmath.log1p(mpmath.exp(-zm)) + (1 - ym) * mpmath.log1p(mpmath.exp(zm))
+    slope = (1 - ym) / (1 + mpmath.exp(-zm)) - ym / (1 + mpmath.exp(zm))
+    assert float(value("bce_logits", z, y)) == pytest.approx(float(exact), rel=1e-14, abs=0)
+    assert float(grad("bce_logits", z, y)) == pytest.approx(float(slope), rel=1e-14, abs=0)
+    pm = 2 * y - 1
+    if pm in (-1.0, 1.0):
+        assert float(value("soft_margin", z, pm)) == pytest.approx(float(exact), rel=1e-14, abs=0)
+
+
+def test_focal_with_gamma_zero_and_alpha_half_is_half_of_bce_with_logits():
+    rng = np.random.default_rng(5)
+    z, y = rng.uniform(-8, 8, 300), rng.uniform(0, 1, 300)
+    np.testing.assert_allclose(value("focal", z, y, gamma=0.0, alpha=0.5), 0.5 * value("bce_logits", z, y),
+                               rtol=1e-14)
+    np.testing.assert_allclose(grad("focal", z, y, gamma=0.0, alpha=0.5), 0.5 * grad("bce_logits", z, y),
+                               rtol=1e-14)
+
+
+def test_focal_fades_easy_examples_as_gamma_grows():
+    easy = np.array([2.0, 4.0, 6.0])  # confidently right for label 1
+    ratios = [value("focal", easy, 1.0, gamma=g, alpha=1.0) / value("bce_logits", easy, 1.0)
+              for g in (0.0, 1.0, 2.0, 5.0)]
+    for a, b in zip(ratios, ratios[1:]):
+        assert (b < a).all()
+    # A hard example (wrong side) keeps most of its loss.
+    assert value("focal", -3.0, 1.0, gamma=2.0, alpha=1.0) > 0.9 * value("bce_logits", -3.0, 1.0)
+
+
+def test_bce_logits_is_bce_of_the_sigmoid_and_pos_weight_scales_positives():
+    z = np.linspace(-6, 6, 49)
+    p = losses.sigmoid(z)
+    for y in (0.0, 0.25, 1.0):
+        np.testing.assert_allclose(value("bce_logits", z, y), value("bce", p, y), rtol=1e-12)
+        np.testing.assert_allclose(grad("bce_logits", z, y), p - y, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(value("bce_logits", z, 1.0, pos_weight=3.0), 3 * value("bce_logits", z, 1.0))
+    np.testing.assert_array_equal(value("bce_logits", z, 0.0, pos_weight=3.0), value("bce_logits", z, 0.0))
+
+
+def test_hinge_is_exactly_zero_beyond_the_margin_and_flat_at_the_kink():
+    s = np.array([-2.0, 0.0, 0.5, 1.0, 1.5, 8.0])
+    np.testing.assert_array_equal(value("hinge", s, 1.0), [3.0, 1.0, 0.5, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(grad("hinge", s, 1.0), [-1.0, -1.0, -1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(value("hinge", -s, -1.0), value("hinge", s, 1.0))  # mirror
+    assert float(value("hinge", 1.5, 1.0, margin=2.0)) == 0.5
+    # BCE on the same score never reaches zero.
+    assert (value("bce_logits", s, 1.0) > 0).all()
+    ref_v, ref_g = torch_reference("hinge", s, 1.0)
+    np.testing.assert_array_equal(grad("hinge", s, 1.0), ref_g)
+
+
+def test_soft_margin_is_bce_on_logits_with_labels_recoded():
+    z = np.linspace(-8, 8, 65)
+    for y01, ypm in ((0.0, -1.0), (1.0, 1.0)):
+        np.testing.assert_allclose(value("soft_margin", z, ypm), value("bce_logits", z, y01), rtol=1e-14)
+        np.testing.assert_allclose(grad("soft_margin", z, ypm), grad("bce_logits", z, y01), rtol=1e-14)
 
 
 # ----------------------------------------------------------------- properties
@@ -329,8 +478,8 @@ def test_param_check_and_describe():
 @pytest.mark.parametrize("name", losses.names())
 def test_unknown_param_is_named_and_known_params_listed(name):
     loss = losses.get(name)
-    with pytest.raises(ValueError, match="'gamma'") as err:
-        loss.value(0.5, 0.5, gamma=1.0)
+    with pytest.raises(ValueError, match="'zeta'") as err:
+        loss.value(0.5, 1.0, zeta=1.0)
     for p in loss.params:
         assert p.name in str(err.value)
 
@@ -341,6 +490,35 @@ def test_unknown_param_is_named_and_known_params_listed(name):
 def test_bce_out_of_range(pred, target, what, method):
     with pytest.raises(ValueError, match=rf"'{what}' must be in \[0, 1\]"):
         getattr(losses.get("bce"), method)([0.5, pred], target)
+
+
+@pytest.mark.parametrize("name, param, bad, allows", [
+    ("hinge", "margin", 0.0, r"\(0, inf\)"), ("hinge", "margin", -1.0, r"\(0, inf\)"),
+    ("focal", "gamma", -0.5, r"\[0, inf\)"), ("focal", "alpha", 1.5, r"\[0, 1\]"),
+    ("focal", "alpha", -0.1, r"\[0, 1\]"), ("bce_logits", "pos_weight", 0.0, r"\(0, inf\)"),
+    ("bce_logits", "pos_weight", -2.0, r"\(0, inf\)"), ("focal", "gamma", float("nan"), r"\[0, inf\)"),
+])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_bad_logit_loss_parameters(name, param, bad, allows, method):
+    with pytest.raises(ValueError, match=rf"{name}: parameter '{param}' must be in {allows}"):
+        getattr(losses.get(name), method)(0.5, 1.0, **{param: bad})
+
+
+@pytest.mark.parametrize("name, target, allows", [
+    ("hinge", 0.0, r"-1 or \+1"), ("hinge", 0.5, r"-1 or \+1"), ("hinge", 2.0, r"-1 or \+1"),
+    ("soft_margin", 0.0, r"-1 or \+1"), ("bce_logits", 1.5, r"in \[0, 1\]"),
+    ("bce_logits", -0.25, r"in \[0, 1\]"), ("focal", 2.0, r"in \[0, 1\]"), ("focal", -1.0, r"in \[0, 1\]"),
+])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_bad_targets_of_the_logit_losses(name, target, allows, method):
+    with pytest.raises(ValueError, match=rf"{name}: 'target' must be {allows}.*got {target!r}"):
+        getattr(losses.get(name), method)([0.5, 3.0], [1.0, target])
+
+
+def test_logit_losses_take_any_finite_score():
+    for name in ("bce_logits", "focal", "hinge", "soft_margin"):
+        y = 1.0
+        assert np.isfinite(value(name, [-1e6, 1e6], y)).all()
 
 
 @pytest.mark.parametrize("name", losses.names())
@@ -368,9 +546,9 @@ def test_non_numeric_input(junk):
 
 
 def test_unknown_loss_lists_known_names():
-    with pytest.raises(ValueError, match="'focal'") as err:
-        losses.get("focal")
-    for name in ("mse", "mae", "huber", "log_cosh", "bce"):
+    with pytest.raises(ValueError, match="'poisson'") as err:
+        losses.get("poisson")
+    for name in ("mse", "mae", "huber", "log_cosh", "bce", "bce_logits", "focal", "hinge", "soft_margin"):
         assert name in str(err.value)
 
 
@@ -378,10 +556,11 @@ def test_unknown_loss_lists_known_names():
 
 
 def test_registry_order_and_names():
-    assert list(losses.REGISTRY) == ["mse", "mae", "huber", "log_cosh", "bce"]
+    assert list(losses.REGISTRY) == ["mse", "mae", "huber", "log_cosh", "bce",
+                                     "bce_logits", "focal", "hinge", "soft_margin"]
     assert losses.names() == list(losses.REGISTRY)
     assert losses.names("regression") == ["mse", "mae", "huber", "log_cosh"]
-    assert losses.names("classification") == ["bce"]
+    assert losses.names("classification") == ["bce", "bce_logits", "focal", "hinge", "soft_margin"]
     with pytest.raises(ValueError, match="regression"):
         losses.names("ranking")
     assert [n for n, loss in losses.REGISTRY.items() if loss.robust] == ["mae", "huber", "log_cosh"]
@@ -401,7 +580,16 @@ METADATA = {  # name: (label, short, kind, domain, target slider (start, end, st
     "huber": ("Huber", "Huber", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {"delta": 1.0}),
     "log_cosh": ("Log-cosh", "log-cosh", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
     "bce": ("Binary cross-entropy", "BCE", "classification", (0.0, 1.0), (0.0, 1.0, 0.25), {}),
+    "bce_logits": ("Binary cross-entropy on logits", "BCE (logits)", "classification", (-8.0, 8.0),
+                   (0.0, 1.0, 1.0), {"pos_weight": 1.0}),
+    "focal": ("Focal loss", "focal", "classification", (-8.0, 8.0), (0.0, 1.0, 1.0),
+              {"gamma": 2.0, "alpha": 0.25}),
+    "hinge": ("Hinge", "hinge", "classification", (-8.0, 8.0), (-1.0, 1.0, 2.0), {"margin": 1.0}),
+    "soft_margin": ("Soft margin", "soft margin", "classification", (-8.0, 8.0), (-1.0, 1.0, 2.0), {}),
 }
+OUTPUT = {"mse": "value", "mae": "value", "huber": "value", "log_cosh": "value", "bce": "probability",
+          "bce_logits": "logit", "focal": "logit", "hinge": "score", "soft_margin": "score"}
+LABELS = {"hinge": (-1.0, 1.0), "soft_margin": (-1.0, 1.0)}
 
 
 def test_metadata_is_what_the_pages_and_widgets_expect():
@@ -410,6 +598,7 @@ def test_metadata_is_what_the_pages_and_widgets_expect():
         loss = losses.get(name)
         assert (loss.name, loss.label, loss.short, loss.kind) == (name, label, short, kind)
         assert (loss.domain, loss.targets, loss.defaults()) == (domain, targets, defaults)
+        assert loss.output == OUTPUT[name] and loss.labels == LABELS.get(name)
         # Every target the slider offers lies inside the plotted domain.
         assert domain[0] <= targets[0] < targets[1] <= domain[1]
 
@@ -419,7 +608,8 @@ def test_formulas_and_parameter_grids_are_usable(name):
     """The formulas are about the prediction; every parameter's grid (what the widgets
     precompute) is uniform, allowed by the parameter's own range, and holds its default."""
     loss = losses.get(name)
-    assert r"\hat{y}" in loss.latex and r"\hat{y}" in loss.grad_latex
+    assert loss.symbol in loss.latex and loss.symbol in loss.grad_latex
+    assert loss.symbol == {"value": r"\hat{y}", "probability": r"\hat{y}", "logit": "z", "score": "s"}[loss.output]
     for p in loss.params:
         assert p.check(p.default) == p.default  # default inside the allowed range
         assert p.default in p.choices

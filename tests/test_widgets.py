@@ -51,7 +51,7 @@ def test_curves_are_the_engines_numbers():
         loss = losses.get(name)
         params = {p.name: p.choices[i] for p, i in zip(loss.params, idx)}
         x, v, g = curves.curve(ATLAS, axis_key, name, idx, k)
-        t = ax["targets"][k]
+        t = ax["labels"][name][k]  # the loss's own label: class 0 is y = -1 for hinge
         xs = x.astype(np.float64)
         np.testing.assert_allclose(v, loss.value(xs, t, **params).astype(np.float32), rtol=1e-6)
         np.testing.assert_allclose(g, loss.grad(xs, t, **params).astype(np.float32), rtol=1e-6)
@@ -65,6 +65,21 @@ def test_probability_losses_are_not_drawn_on_the_regression_axis():
     assert set(losses.names("regression")) <= set(ATLAS["axes"][probability]["losses"])
     x = ATLAS["axes"][probability]["x"]
     assert 0 < x[0] < x[-1] < 1
+
+
+def test_score_losses_share_one_axis_with_their_own_labels():
+    axis = ATLAS["losses"]["bce_logits"]["axis"]
+    ax = ATLAS["axes"][axis]
+    assert ax["losses"] == ["bce_logits", "focal", "hinge", "soft_margin"]
+    assert all(ATLAS["losses"][n]["axis"] == axis for n in ax["losses"])
+    assert ax["targets"] == [0.0, 1.0] and ax["default_target"] == 1
+    assert ax["labels"]["bce_logits"] == [0.0, 1.0] == ax["labels"]["focal"]
+    assert ax["labels"]["hinge"] == [-1.0, 1.0] == ax["labels"]["soft_margin"]
+    assert ax["x"][0] == -8 and ax["x"][-1] == 8 and ax["output"] == "score"
+    # No probability or regression loss is drawn against a raw score, nor the other way.
+    for key, other in ATLAS["axes"].items():
+        if key != axis:
+            assert not set(other["losses"]) & set(ax["losses"])
 
 
 def test_residual_sharing_keeps_the_atlas_small():

@@ -14,6 +14,8 @@ import numpy as np
 from lossdocs import losses
 from lossdocs.site import svg
 
+# The prediction's symbol in plain text, for the gradient's label.
+SYMBOLS = {"value": "ŷ", "probability": "ŷ", "logit": "z", "score": "s"}
 VALUE_COLOR = "#0072B2"
 GRAD_COLOR = "#D55E00"
 
@@ -24,7 +26,11 @@ def _math(latex: str) -> str:
 
 def sparkline(loss: losses.Loss) -> str:
     """A small picture of the loss (solid) and its gradient (dashed) around the truth."""
-    if loss.kind == "classification":
+    if loss.output in ("logit", "score"):
+        x = np.linspace(-6.0, 6.0, 121)
+        target = loss.labels[-1] if loss.labels else 1.0
+        xlabel, ylim = f"{'z' if loss.output == 'logit' else 's'} (label {target:+g})", (-2.5, 6.0)
+    elif loss.kind == "classification":
         x = np.linspace(0.01, 0.99, 99)
         target, xlabel, ylim = 1.0, "p (label 1)", (-6.0, 6.0)
     else:
@@ -51,7 +57,8 @@ def loss_comparison() -> str:
         cells = [
             f'<strong>{escape(loss.label)}</strong><br><span class="lossdocs-muted">{escape(loss.short)} · '
             f"{escape(loss.kind)} · {robust}</span>{sparkline(loss)}",
-            f'ℓ = {_math(loss.latex)}<br><span class="lossdocs-muted">∂ℓ/∂ŷ =</span> {_math(loss.grad_latex)}',
+            f'ℓ = {_math(loss.latex)}<br><span class="lossdocs-muted">∂ℓ/∂{SYMBOLS[loss.output]} =</span> '
+            f"{_math(loss.grad_latex)}",
             escape(loss.concept), escape(loss.pros), escape(loss.cons), escape(loss.best_use),
         ]
         # Cells on lines of their own: search reads them as separate words, not one run.

@@ -30,7 +30,7 @@ const t_first = targets[0]
 const t_last = targets[targets.length - 1]
 if (sl_t.start !== t_first || sl_t.end !== t_last || sl_t.step !== step) {
   sl_t.setv({start: t_first, end: t_last, step: step, value: targets[axis.default_target],
-             title: axis.kind === "classification" ? "True label y" : "True value y"})
+             title: axis.target_title})
 }
 const k = Math.max(0, Math.min(targets.length - 1, Math.round((sl_t.value - t_first) / step)))
 const target = targets[k]
@@ -88,7 +88,7 @@ if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
   fig_l.y_range.setv(frame(view.y[0], view.y[1]))
   fig_g.y_range.setv(frame(view.g[0], view.g[1]))
   for (const a of xaxes) {
-    a.axis_label = axis.kind === "classification" ? "predicted probability p" : "prediction ŷ"
+    a.axis_label = axis.xlabel
   }
 }
 // The readout described the old curves; ask for a new pointer position or tap.

@@ -42,7 +42,13 @@ TARGET_COLOR = "#009E73"    # Okabe-Ito bluish green
 VIEWS = {
     "regression": {"y": [-0.4, 9.0], "g": [-5.0, 5.0]},
     "classification": {"y": [-0.2, 5.0], "g": [-9.5, 9.5]},
+    "score": {"y": [-0.4, 9.0], "g": [-4.5, 4.5]},  # logits and margin scores, z in [-8, 8]
 }
+
+
+def view_key(ax: dict) -> str:
+    """Which of VIEWS an atlas axis uses: the score axis, else its kind."""
+    return "score" if ax.get("output") == "score" else ax["kind"]
 
 
 def view_for(ax: dict) -> dict:
@@ -50,7 +56,7 @@ def view_for(ax: dict) -> dict:
     the very edge (a label of 0 or 1) stays visible."""
     lo, hi = ax["domain"]
     pad = 0.02 * (hi - lo)
-    return dict(VIEWS[ax["kind"]], x=[lo - pad, hi + pad])
+    return dict(VIEWS[view_key(ax)], x=[lo - pad, hi + pad])
 
 
 # The readout's prompt names the gesture the reader has: theme.css shows one of the
@@ -217,10 +223,12 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     for widget in (sl_t, *param_sliders.values()):
         widget.js_on_change("value", update)
 
+    # Only the labels: the arrays travel once, with the update callback.
+    axes_text = {key: {"symbol": a["symbol"], "output": a["output"], "labels": a["labels"]}
+                 for key, a in atlas["axes"].items()}
     hover = CustomJS(
-        # Only the labels: the arrays travel once, with the update callback.
-        args=dict(losses=atlas["losses"], src_p=src_p, src_o=src_o, sel_p=sel_p, sel_o=sel_o,
-                  sl_t=sl_t, readout=readout),
+        args=dict(losses=atlas["losses"], axes=axes_text, src_p=src_p, src_o=src_o, sel_p=sel_p,
+                  sel_o=sel_o, sl_t=sl_t, readout=readout),
         code=js("explorer_readout.js"),
     )
     for fig in (fig_l, fig_g):  # a tap reads the values too (touch screens have no hover)

@@ -1,5 +1,6 @@
 // Loss explorer readout: on pointer move, show the precomputed numbers at the
-// nearest grid point. Named args: losses (labels and kinds), src_p, src_o, sel_p, sel_o, sl_t,
+// nearest grid point. Named args: losses (labels and axes), axes (each axis's symbol,
+// output and every loss's label per slider position), src_p, src_o, sel_p, sel_o, sl_t,
 // readout. Swatch colours come from the widget stylesheet (theme.css).
 // cb_obj is the MouseMove event; its x is the prediction under the pointer.
 
@@ -21,12 +22,17 @@ function line(name, role, src) {
     `<strong>${label}</strong>: loss ${fmt(src.data.y[i])}, gradient ${fmt(src.data.g[i])}`
 }
 
-const kind = losses[sel_p.value].kind
-const what = kind === "classification" ? "p" : "ŷ"
-const rows = [
-  `${what} = ${fmt(x)} &nbsp;·&nbsp; y = ${fmt(sl_t.value)} &nbsp;·&nbsp; error ${what} − y = ${fmt(x - sl_t.value)}`,
-  line(sel_p.value, "primary", src_p),
-]
+const axis = axes[losses[sel_p.value].axis]
+const what = axis.symbol
+let head = `${what} = ${fmt(x)} &nbsp;·&nbsp; y = ${fmt(sl_t.value)} &nbsp;·&nbsp; error ${what} − y = ${fmt(x - sl_t.value)}`
+if (axis.output === "score") {
+  // The slider picks the class; each loss reads it in its own labels (hinge: −1 or +1).
+  const k = Math.round(sl_t.value)
+  const own = [...new Set([sel_p.value, sel_o.value].filter((n) => n in axis.labels)
+    .map((n) => `${losses[n].label} y = ${axis.labels[n][k]}`))]
+  head = `${what} = ${fmt(x)} &nbsp;·&nbsp; class ${k}: ${own.join(", ")}`
+}
+const rows = [head, line(sel_p.value, "primary", src_p)]
 if (sel_o.value !== "none") {
   rows.push(line(sel_o.value, "overlay", src_o))
 }
