@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lossdocs import curves, landscape
+from lossdocs import curves, descent, landscape
 from lossdocs.site import svg
+from lossdocs.widgets import descent as dw
 from lossdocs.widgets import explorer as ex
 from lossdocs.widgets import landscape as lw
 
@@ -88,9 +89,57 @@ def landscape_widget(preset_name: str = lw.DEFAULT_PRESET) -> tuple[str, str]:
             text)
 
 
+def descent_widget() -> tuple[str, str]:
+    """Static map with the opening state's descent path, its loss against the step
+    (log10 on a linear axis), and a description (no-JS readers)."""
+    d = dw.DEFAULT
+    preset = dw.window_preset(d["preset"])
+    _, name, params = next(c for c in dw.LOSSES if c[0] == d["loss"])
+    label = landscape.choice_label(name, params)
+    start = dict((k, wb) for k, _, wb in dw.STARTS[d["preset"]])[d["start"]]
+    lr = dw.LRS[d["lr"]]
+    traj = descent.trajectory(name, preset.x, preset.y, start, d["optimizer"], lr=lr, steps=dw.STEPS,
+                              loss_params=params)
+    w, b = landscape.axes(preset, 81)  # coarse: it is a picture, not the data
+    grid = landscape.loss_grid(name, preset.x, preset.y, w, b, **params)
+    codes = lw.decode_grid(lw.encode_grid(grid)[0])
+    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in lw.PALETTE], np.uint8)
+    wm, bm, _ = landscape.minimum(name, preset, **params)
+    (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+    optimizer = dw.OPTIMIZER_LABELS[d["optimizer"]]
+    heat = svg.Chart(
+        title=f"{optimizer}, η = {lr:g}, on the {label} landscape of “{preset.label}”",
+        xlabel="w (weight)", ylabel="b (bias)", xlim=(w0, w1), ylim=(b0, b1), width=420, height=360,
+        image=svg.png_data_uri(palette[codes][::-1]),
+        series=[svg.Series(traj.path[:, 0], traj.path[:, 1], "path", dw.PATH_COLOR, width=2.5),
+                svg.Series(np.array([start[0]]), np.array([start[1]]), "start", lw.START_COLOR, points=True,
+                           width=6),
+                svg.Series(np.array([wm]), np.array([bm]), "minimum", lw.MIN_COLOR, points=True, width=6)],
+    )
+    steps = np.arange(dw.STEPS + 1, dtype=np.float64)
+    lg = np.log10(np.maximum(traj.loss, dw.LOSS_FLOOR))
+    chart = svg.Chart(
+        title="Loss against step (log10 L)", xlabel="step", ylabel="log10 L", xlim=(0.0, float(dw.STEPS)),
+        ylim=(float(np.floor(lg.min())), float(np.ceil(lg.max()))), width=420, height=360,
+        series=[svg.Series(steps, lg, "log10 L", dw.LINE_COLOR)],
+    )
+    final = traj.path[-1]
+    text = (
+        f"The descent widget opens on “{preset.label}” with {label}: {optimizer} with learning rate "
+        f"{lr:g}, full batch, from w = {start[0]:g}, b = {start[1]:g}, where L = {traj.loss[0]:.3g}. "
+        f"After {dw.STEPS} steps the path ends at w = {final[0]:.3f}, b = {final[1]:.3f}, next to the "
+        f"minimum (the yellow star), with L = {traj.loss[-1]:.2g}; the loss falls steadily on a log "
+        "scale. With JavaScript on, you can change the learning rate, optimiser, start, loss and "
+        "target points, compare two optimisers, and scrub or play the steps."
+    )
+    return (f'<span class="lossdocs-fallback__pair">{svg.render(heat, text)}{svg.render(chart, text)}</span>',
+            text)
+
+
 FIGURES = {
     "loss-explorer": explorer,
     "loss-landscape": landscape_widget,
+    "descent": descent_widget,
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import explorer, landscape
+from lossdocs.widgets import descent, explorer, landscape
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Widget:
 WIDGETS: dict[str, Widget] = {
     "loss-explorer": Widget("loss-explorer", explorer.build, (711, 803)),
     "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
+    "descent": Widget("descent", descent.build, (602, 1112)),
 }
 
 
