@@ -337,7 +337,7 @@ def build():
     xs, ys, cx = np.asarray(preset["x"]), np.asarray(preset["y"]), np.asarray(preset["curve_x"])
     fit = figure(height=PANEL_HEIGHT, sizing_mode="stretch_width", min_width=300, tools="pan,wheel_zoom,reset",
                  toolbar_location="above", name="descent_fit", title=fit_text(pw[step], pb[step], step),
-                 x_axis_label="x (input)", y_axis_label="y", x_range=(cx[0], cx[-1]), y_range=(-1.1, 1.1),
+                 x_axis_label="x (input)", y_axis_label="y", x_range=(cx[0], cx[-1]), y_range=(-1.25, 1.25),
                  background_fill_color=None, border_fill_color=None)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(pw[step] * cx + pb[step])}, name="fit_curve")
     src_fit_cmp = ColumnDataSource({"x": [], "y": []}, name="compare_fit_curve")
