@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -22,9 +23,18 @@ NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1998/Math/MathML"
 def test_lesson_embeds_the_explorer_with_bokeh_and_a_fallback(site_dir):
     html = (site_dir / LESSON).read_text()
     assert 'data-widget="loss-explorer"' in html
-    # Prerendered: the figure first; the live widget as inert JSON; BokehJS only on demand.
+    # Prerendered: the figure first; the live widget's data in a file of its own, named by
+    # its hash and holding the engine's widget; BokehJS only on demand.
     assert '<figure class="lossdocs-figure"><svg' in html
-    assert '<script type="application/json" class="lossdocs-item">' in html
+    src = re.search(r'<script type="application/json" class="lossdocs-item" data-src="([^"]+)"></script>', html)[1]
+    data = (site_dir / "lessons" / src).resolve()
+    text = data.read_text()
+    assert data.parent == (site_dir / "assets" / "widgets").resolve()
+    assert data.stem == hashlib.sha256(json.dumps(json.loads(json.loads(
+        text[text.index("JSON.parse(") + 11:text.rindex(")")])), separators=(",", ":")).replace("</", "<\\/")
+        .replace("<!--", "<\\!--").encode()).hexdigest()[:16]
+    assert f'(window.lossdocsItems = window.lossdocsItems || {{}})["{data.stem}"]' in text
+    assert 'primary_select' in text and 'primary_select' not in html, "the widget's data is still in the page"
     assert not re.search(r'<script src="[^"]*bokeh', html), "BokehJS must not load with the page"
     folder = re.search(r'data-bokeh="(\.\./assets/vendor/bokeh-[\d.]+/)"', html)[1]
     for name in ("bokeh.min.js", "bokeh-widgets.min.js"):

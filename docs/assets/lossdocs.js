@@ -162,14 +162,29 @@
     return bokehReady
   }
 
+  // The widget's data: a script under assets/widgets/ that registers it in
+  // window.lossdocsItems under its file name (or, before the build moves it out, inline).
+  function loadItem(slot) {
+    const el = slot.querySelector("script.lossdocs-item")
+    if (!el.dataset.src) return Promise.resolve(JSON.parse(el.textContent))
+    const key = el.dataset.src.split("/").pop().replace(/\.js$/, "")
+    const items = window.lossdocsItems || {}
+    if (items[key]) return Promise.resolve(items[key])
+    return loadScript(el.dataset.src).then(() => window.lossdocsItems[key])
+  }
+
   const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()))
 
   function hydrate(slot) {
     if (slot.lossdocsLive) return slot.lossdocsLive
     slot.dataset.state = "loading"
-    const item = JSON.parse(slot.querySelector("script.lossdocs-item").textContent)
-    slot.lossdocsLive = loadBokeh(slot.dataset.bokeh)
-      .then(() => Bokeh.embed.embed_item(item))
+    const root = slot.querySelector(".lossdocs-widget__root")
+    let item = null
+    slot.lossdocsLive = Promise.all([loadBokeh(slot.dataset.bokeh), loadItem(slot)])
+      .then(([, loaded]) => {
+        item = Object.assign({}, loaded, { target_id: root.id })
+        return Bokeh.embed.embed_item(item)
+      })
       .then(() => {
         applyTheme()
         labelSliders(item)

@@ -8,8 +8,10 @@ Prerendered, then hydrated. A widget slot on the page holds:
   ``lossdocs.site.figures``), shown at once and to readers without JavaScript,
   with a caption describing it;
 * an empty ``<div>`` that BokehJS renders the live widget into;
-* the widget's ``json_item`` as ``<script type="application/json">``: inert data
-  that costs the first load nothing but its bytes.
+* the widget's ``json_item``: written inline as ``<script type="application/json">``,
+  then moved by the hook (:func:`move_items_out`) into a script file of its own under
+  ``assets/widgets/``, named by its content's hash, which the loader fetches with
+  BokehJS. The first load pays for none of it.
 
 The slot reserves the live widget's height (``Widget.heights``), so the swap from
 figure to widget shifts nothing. The site loader (``docs/assets/lossdocs.js``)
@@ -28,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import bokeh
@@ -153,6 +156,40 @@ def slot_html(name: str, target: str, item: dict, figure_svg: str, text: str, pr
         f'<script type="application/json" class="lossdocs-item">{_script_json(item)}</script>\n'
         f"</div>"
     )
+
+
+ITEM_DIR = "assets/widgets"
+INLINE_ITEM = re.compile(
+    r'<script (?=[^>]*class="lossdocs-item")(?=[^>]*type="application/json")[^>]*>(?P<json>.+?)</script>', re.S)
+
+
+def item_script(json_text: str) -> tuple[str, str]:
+    """A widget's json_item as a script file for ``assets/widgets/``: (file name, text).
+    The script registers the item under its file name (the hash of its content), so a
+    page that loads it finds it in ``window.lossdocsItems``; a script tag (unlike a
+    fetch) works from ``file://`` too. The slot's own target id is not in it, so the same
+    widget on two pages is one file."""
+    item = json.loads(json_text)
+    item.pop("target_id", None)
+    text = _script_json(item)
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    # JSON.parse of a string is faster than evaluating the same object as code.
+    registry = "(window.lossdocsItems = window.lossdocsItems || {})"
+    body = f"{registry}[{json.dumps(key)}] = JSON.parse({json.dumps(text)})\n"
+    return f"{key}.js", body
+
+
+def move_items_out(page_html: str, prefix: str) -> tuple[str, dict[str, str]]:
+    """Replace every inline widget item on a page by a reference to its script file:
+    (the page, {file name: script text}). ``prefix`` leads from the page to the site root."""
+    files: dict[str, str] = {}
+
+    def sub(m):
+        name, body = item_script(m["json"])
+        files[name] = body
+        return f'<script type="application/json" class="lossdocs-item" data-src="{prefix}{ITEM_DIR}/{name}"></script>'
+
+    return INLINE_ITEM.sub(sub, page_html), files
 
 
 def widget_html(name: str, slot: int, cache: WidgetCache, prefix: str) -> str:

@@ -155,6 +155,22 @@ def _readers_see_typeset_math(context, page, config, nav):
 on_page_context = CombinedEvent(_search_sees_plain_math, _readers_see_typeset_math)
 
 
+def on_post_page(output, page, config):
+    """on_post_page: move each widget's data out of the page into a script of its own
+    under ``assets/widgets/``, which the loader fetches only when the widget is wanted."""
+    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    output, items = embed.move_items_out(output, prefix)
+    folder = Path(config.site_dir) / embed.ITEM_DIR
+    for name, text in items.items():
+        path = folder / name
+        if not path.is_file():  # named by the hash of its content
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+    return output
+
+
 def on_post_build(config):
     """on_post_build: persist the formula cache and close KaTeX's V8 context."""
     state.katex.save()
