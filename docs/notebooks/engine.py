@@ -116,6 +116,12 @@ for name in losses.names():
     if loss.kind == "regression":
         pred = rng.uniform(-3.0, 3.0, 1000)
         target = rng.uniform(-3.0, 3.0, 1000)
+    elif loss.labels:  # margin losses: a score and the classes -1, +1 (off hinge's kink)
+        pred = rng.uniform(-3.0, 3.0, 1000)
+        target = rng.choice(loss.labels, 1000)
+    elif loss.output == "logit":  # a logit and a label (or soft label) in [0, 1]
+        pred = rng.uniform(-3.0, 3.0, 1000)
+        target = rng.uniform(0.0, 1.0, 1000)
     else:  # probabilities, kept away from 0 and 1 where the log is steep
         pred = rng.uniform(0.05, 0.95, 1000)
         target = rng.uniform(0.0, 1.0, 1000)
@@ -123,7 +129,7 @@ for name in losses.names():
     numeric = (up - down) / (2 * h)
     exact = loss.grad(pred, target)
     worst = np.max(np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact)))
-    print(f"{name:9} largest difference {worst:.1e}")
+    print(f"{name:11} largest difference {worst:.1e}")
 
 # %% [markdown]
 # ## A loss landscape

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossdocs import curves, descent, landscape
-from lossdocs.site import svg
+from lossdocs.site import classification_figures, svg
 from lossdocs.widgets import descent as dw
 from lossdocs.widgets import explorer as ex
 from lossdocs.widgets import landscape as lw
@@ -140,6 +140,9 @@ FIGURES = {
     "loss-explorer": explorer,
     "loss-landscape": landscape_widget,
     "descent": descent_widget,
+    "margin-explorer": classification_figures.margin_explorer,
+    "softmax-ce": classification_figures.softmax_ce,
+    "imbalance-lab": classification_figures.imbalance_lab,
 }
 
 

@@ -70,8 +70,47 @@ def loss_comparison() -> str:
     )
 
 
+def stability_number(v: float) -> str:
+    """A number of the stability table: −inf, inf, 0, 9 significant digits (so float32's
+    rounding shows), or 3.72 × 10^−44 for tiny ones."""
+    if np.isinf(v):
+        return "−inf" if v < 0 else "inf"
+    if v == 0:
+        return "0"
+    if abs(v) < 1e-3:
+        mantissa, exponent = f"{v:.2e}".split("e")
+        return f"{mantissa.replace('-', '−')} × 10<sup>{str(int(exponent)).replace('-', '−')}</sup>"
+    return f"{v:.9g}".replace("-", "−")
+
+
+WAYS = (("naive", "naive float32"), ("stable", "stable (softplus)"), ("torch_clamp", "PyTorch clamp −100"),
+        ("keras_clip", "Keras clip 1e−7"))
+
+
+def logit_stability() -> str:
+    """log σ(z), then BCE with label 0, at large |z|, each four ways
+    (``classification.stability_table``): two tables of five columns, so each fits a page."""
+    from lossdocs import classification
+
+    table = classification.stability_table()
+    blocks = (("log_sigmoid", "log σ(z)"), ("bce0", "BCE with label 0: −log(1 − σ(z))"))
+    out = []
+    for block, caption in blocks:
+        rows = []
+        for r in table:
+            cells = [f'<th scope="row">{stability_number(r["z"])}</th>']
+            cells += [f"<td>{stability_number(r[block][w])}</td>" for w, _ in WAYS]
+            rows.append(f'<tr data-block="{block}" data-z="{r["z"]:g}">\n' + "\n".join(cells) + "\n</tr>")
+        head = '<tr><th scope="col">z</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in WAYS) + "</tr>"
+        out.append('<div class="lossdocs-table" markdown="0"><table class="lossdocs-stability" '
+                   f'style="white-space: nowrap"><caption>{caption}</caption>\n<thead>' + head
+                   + "</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>")
+    return "\n".join(out)
+
+
 TABLES = {
     "loss-comparison": loss_comparison,
+    "logit-stability": logit_stability,
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import descent, explorer, landscape
+from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, softmax
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,12 @@ class Widget:
 
 
 WIDGETS: dict[str, Widget] = {
-    "loss-explorer": Widget("loss-explorer", explorer.build, (711, 803)),
+    "loss-explorer": Widget("loss-explorer", explorer.build, (830, 991)),
     "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
     "descent": Widget("descent", descent.build, (602, 1112)),
+    "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
+    "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
+    "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
 }
 
 

@@ -237,8 +237,8 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
 
     # Two columns of controls side by side; on a narrow screen they wrap, one above the other.
     controls = row(
-        column(sel_p, sel_o, sizing_mode="stretch_width", min_width=340),
-        column(sl_t, *param_sliders.values(), sizing_mode="stretch_width", min_width=340),
+        column(sel_p, sel_o, sl_t, sizing_mode="stretch_width", min_width=340),
+        column(*param_sliders.values(), sizing_mode="stretch_width", min_width=340),
         sizing_mode="stretch_width", stylesheets=[InlineStyleSheet(css=WRAP)],
     )
     return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
