@@ -43,7 +43,7 @@ def expected_errors() -> list[str]:
         lambda: losses.get("huber").value(1.0, 0.0, delta=-1.0),
         lambda: losses.get("bce").value(1.5, 1.0),
         lambda: losses.get("mse").value(np.zeros(3), np.zeros(4)),
-        lambda: losses.get("hinge"),
+        lambda: losses.get("no-such-loss"),
     ]
     messages = []
     for call in calls:

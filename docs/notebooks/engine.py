@@ -87,7 +87,7 @@ except ValueError as err:
 for bad_call in (
     lambda: losses.get("bce").value(1.5, 1.0),
     lambda: mse.value(np.zeros(3), np.zeros(4)),
-    lambda: losses.get("hinge"),
+    lambda: losses.get("no-such-loss"),
 ):
     try:
         bad_call()
