@@ -364,13 +364,14 @@ _LOSSES = (
                 "and like the absolute error far away.",
         short="log-cosh",
         concept="The logarithm of the hyperbolic cosine of the error: a Huber-like "
-                "curve with no corner anywhere.",
-        pros="Twice differentiable everywhere, robust like MAE for large errors, with "
-             "no threshold to tune.",
+                "curve whose bend is gradual, so even its curvature never jumps.",
+        pros="Infinitely differentiable (Huber's curvature jumps at ±δ), robust like "
+             "MAE for large errors, with no threshold to tune.",
         cons="The switch from quadratic to linear happens around an error of 1 whatever "
-             "the units, so the data's scale matters; a little costlier to compute.",
-        best_use="Regression needing smooth gradients and some outlier tolerance, for "
-                 "example with second-order optimisers.",
+             "the units, so the data's scale matters; its curvature sech² r fades to zero "
+             "far out, so Newton-type steps overshoot on outliers.",
+        best_use="Regression needing a gradient free of kinks and some outlier "
+                 "tolerance, on targets scaled so that ordinary errors are near 1.",
         _value=_log_cosh,
         _grad=lambda p, t: np.tanh(p - t),
     ),
@@ -382,7 +383,9 @@ _LOSSES = (
         summary="Scores a predicted probability by how surprised it is by the label, "
                 "punishing confident mistakes ever more steeply as they near certainty.",
         short="BCE",
-        concept="The negative log of the probability the model gave to the true label.",
+        concept="For a 0/1 label, the negative log of the probability the model gave to "
+                "the true class; a soft label mixes both logs, so its floor is the "
+                "label's entropy, above zero.",
         pros="Grows without bound for confident mistakes and, after a sigmoid, gives the "
              "simple gradient p − y, so wrong answers are corrected fast.",
         cons="Needs probabilities strictly inside (0, 1): log 0 is infinite, so "
