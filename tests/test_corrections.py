@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from test_faq import _number_in
 
 from lossdocs import losses
@@ -77,3 +78,70 @@ def test_bce_concept_names_the_hard_label_case_and_the_soft_floor():
     for y in (0.0, 1.0):  # a hard label: -log of the true class's probability, floor 0
         p = np.linspace(0.05, 0.95, 19)
         np.testing.assert_allclose(bce.value(p, y), -np.log(np.where(y == 1, p, 1 - p)))
+
+
+# ------------------------------------------------------- the selection guide
+
+GUIDE = "reference/selection-guide.md"
+
+
+def test_log_cosh_is_not_sold_for_newton_steps():
+    text = re.sub(r"\s+", " ", text_of(GUIDE))
+    assert "second derivatives" not in text
+    r = 5.0
+    curvature = float(second_derivative(log_cosh, r))
+    assert curvature == pytest.approx(1 / math.cosh(r) ** 2, rel=1e-6)
+    s = quoted(GUIDE, "at an error of 5 it is only", "0.00018", curvature)
+    newton = float(log_cosh.grad(r, 0.0)) / curvature  # how far a Newton step moves the prediction
+    _number_in(s, "5.5", newton / 1e3)
+    assert r"5.5 \times 10^3" in s
+    # Huber's curvature drops from 1 to 0 at ±δ (test_huber_curvature_jumps_...).
+    assert "Huber's curvature drops from 1 to 0" in text
+
+
+
+def test_pytorch_cross_entropy_takes_logits():
+    ce = torch.nn.CrossEntropyLoss()
+    probs_as_scores = torch.tensor([[1.0, 0.0]], dtype=torch.float64)
+    value = float(ce(probs_as_scores, torch.tensor([0])))
+    assert value == pytest.approx(math.log(1 + math.exp(-1)))
+    quoted(GUIDE, "even a perfect two-class answer", "0.313", value)
+    # Given logits it is -log softmax, the engine's BCE on the sigmoid for two classes.
+    z = torch.tensor([[2.0, 0.0]], dtype=torch.float64)
+    p = 1 / (1 + math.exp(-2.0))
+    assert float(ce(z, torch.tensor([0]))) == pytest.approx(float(bce.value(p, 1.0)))
+    # BCELoss on a probability clamps each log at -100, like the engine.
+    zero, one = torch.tensor([0.0], dtype=torch.float64), torch.tensor([1.0], dtype=torch.float64)
+    assert float(torch.nn.BCELoss()(zero, one)) == 100.0 == float(bce.value(0.0, 1.0))
+
+
+def test_keras_clip_caps_cross_entropy_near_16():
+    eps = 1e-7  # Keras's backend epsilon: probabilities are clipped to [eps, 1 - eps]
+    for dtype in (torch.float32, torch.float64):
+        p = torch.clamp(torch.tensor([0.0], dtype=dtype), eps, 1 - eps)
+        cap = float(-torch.log(p))
+        assert cap == pytest.approx(-math.log(eps), rel=1e-6)
+        s = quoted(GUIDE, "costs at most about", "16.1", cap)
+    assert r"-\ln 10^{-7}" in s and "100" in s
+    assert -math.log(eps) == pytest.approx(16.118, abs=5e-4)
+
+
+@pytest.mark.parametrize("beta", [0.1, 0.5, 1.0, 2.0])
+def test_smooth_l1_is_huber_divided_by_beta(beta):
+    r = torch.linspace(-4.0, 4.0, 801, dtype=torch.float64)
+    zero = torch.zeros_like(r)
+    smooth = torch.nn.SmoothL1Loss(beta=beta, reduction="none")(r, zero)
+    hub = torch.nn.HuberLoss(delta=beta, reduction="none")(r, zero)
+    torch.testing.assert_close(smooth, hub / beta)
+    # The engine's Huber is torch's.
+    np.testing.assert_allclose(huber.value(r.numpy(), 0.0, delta=beta), hub.numpy(), rtol=1e-12)
+    # Far out Smooth L1 pushes with 1, Huber with delta.
+    rg = torch.tensor([3.0 + beta], dtype=torch.float64, requires_grad=True)
+    torch.nn.SmoothL1Loss(beta=beta)(rg, torch.zeros(1, dtype=torch.float64)).backward()
+    assert float(rg.grad) == pytest.approx(1.0)
+    assert float(huber.grad(3.0 + beta, 0.0, delta=beta)) == pytest.approx(beta)
+    if beta == 0.1:
+        ratio = float(smooth[700] / hub[700])
+        s = quoted(GUIDE, "Smooth L1's loss and gradients are", "10", ratio)
+        assert "10 times Huber's" in s
+        assert "`HuberLoss(delta=β)` divided by $\\beta$" in text_of(GUIDE)
