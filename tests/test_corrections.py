@@ -80,6 +80,50 @@ def test_bce_concept_names_the_hard_label_case_and_the_soft_floor():
         np.testing.assert_allclose(bce.value(p, y), -np.log(np.where(y == 1, p, 1 - p)))
 
 
+# ------------------------------------------------------- the FAQ: MAE's bounce
+
+
+def bounce(optimizer: str, steps: int, cosine: bool = False, lr: float = 0.1, start: float = 1.05):
+    """The one-parameter model of the FAQ, prediction ``c`` against a target of 0 under MAE:
+    torch's own optimiser (PyTorch defaults) fed the engine's MAE gradient. Returns ``c``
+    before any step and after each step."""
+    c = torch.tensor([start], dtype=torch.float64)
+    opt = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam}[optimizer]([c], lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps) if cosine else None
+    path = [start]
+    for _ in range(steps):
+        c.grad = torch.as_tensor(mae.grad(c.numpy(), 0.0))
+        opt.step()
+        if schedule:
+            schedule.step()
+        path.append(float(c[0]))
+    return np.array(path)
+
+
+def test_faq_adaptive_optimisers_do_not_settle_mae():
+    from test_faq import quoted as faq_quoted
+    from test_faq import segment
+
+    rms = bounce("rmsprop", 1050)[1000:]
+    moves = np.abs(np.diff(rms))
+    faq_quoted("faq.md", "still lands almost on the target", "0.1", np.abs(rms).max())
+    assert moves.mean() == pytest.approx(0.1, rel=1e-3)  # every step about η long
+    near, far = np.sort(np.abs(rms))[: len(rms) // 2], np.sort(np.abs(rms))[len(rms) // 2:]
+    assert near.max() < 1e-6 and far.min() > 0.099  # on the target, then 0.1 off it, in turn
+    adam = bounce("adam", 2000)
+    s = faq_quoted("faq.md", "keeps swinging between about", "-0.023", adam[100:].min())
+    _number_in(s, "0.028", adam[100:].max())
+    assert adam[1950:].max() - adam[1950:].min() > 0.05  # still bouncing at the end
+    s = segment("faq.md", "with a cosine schedule over the same")
+    assert "10^{-6}" in s
+    for optimizer in ("sgd", "rmsprop", "adam"):
+        assert abs(bounce(optimizer, 2000, cosine=True)[-1]) < 1e-6
+    # Plain SGD at a fixed step bounces by exactly 0.05 (the FAQ's first example).
+    np.testing.assert_allclose(np.abs(bounce("sgd", 40)[10:]), 0.05, atol=1e-9)
+    link = "walking-downhill.md#descent?preset_select=two_points&loss_select=mae&optimizer_select=rmsprop"
+    assert link in text_of("reference/faq.md")
+
+
 # ------------------------------------------------------- the selection guide
 
 GUIDE = "reference/selection-guide.md"

@@ -21,6 +21,7 @@ import pytest
 from bokeh.models import Select, Slider
 
 from lossdocs import landscape, losses
+from lossdocs.widgets import descent as descent_widget
 from lossdocs.widgets import explorer
 from lossdocs.widgets import landscape as landscape_widget
 
@@ -65,6 +66,11 @@ def landscape_layout():
     return landscape_widget.build()
 
 
+@functools.cache
+def descent_layout():
+    return descent_widget.build()
+
+
 def _options(select: Select) -> list[str]:
     return [o[0] if isinstance(o, (tuple, list)) else o for o in select.options]
 
@@ -103,6 +109,8 @@ def test_state_link_names_real_controls_and_values(page, link):
         layout = explorer_layout(explorer.DEFAULT_PRIMARY)
     elif widget == "loss-landscape":
         layout = landscape_layout()
+    elif widget == "descent":
+        layout = descent_layout()
     else:
         pytest.fail(f"{link}: unknown widget {widget!r}")
 
@@ -121,7 +129,7 @@ def test_state_link_names_real_controls_and_values(page, link):
 def test_pages_have_state_links_to_both_widgets():
     for page in PAGES:
         widgets = {link.split("#", 1)[1].split("?", 1)[0] for link in state_links(text_of(page))}
-        assert widgets == {"loss-explorer", "loss-landscape"}, page
+        assert {"loss-explorer", "loss-landscape"} <= widgets <= {"loss-explorer", "loss-landscape", "descent"}, page
 
 
 def faq_questions() -> list[tuple[str, str]]:
