@@ -80,7 +80,68 @@ def test_bce_concept_names_the_hard_label_case_and_the_soft_floor():
         np.testing.assert_allclose(bce.value(p, y), -np.log(np.where(y == 1, p, 1 - p)))
 
 
-# ------------------------------------------------------- the FAQ: MAE's bounce
+# ------------------------------------------------------- lesson one
+
+LESSON_ONE = "lessons/loss-functions.md"
+
+
+def test_same_per_example_minimum_but_different_best_compromise():
+    targets = np.array([0.0, 0.0, 0.0, 10.0])
+    c = np.linspace(-1.0, 11.0, 12001)[:, None]  # step 0.001
+    for name in ("mse", "mae", "huber", "log_cosh"):  # per example: lowest at y_hat = y
+        assert float(losses.get(name).value(3.0, 3.0)) == 0.0
+    best_mse = c[np.argmin(losses.get("mse").value(c, targets).mean(axis=1)), 0]
+    best_mae = c[np.argmin(mae.value(c, targets).mean(axis=1)), 0]
+    assert best_mse == pytest.approx(targets.mean()) and best_mae == pytest.approx(np.median(targets))
+    s = quoted(LESSON_ONE, "MSE is lowest at their mean", "2.5", best_mse)
+    _number_in(s, "0", best_mae)
+    assert "median, 0" in s
+    assert "same minimum" not in text_of(LESSON_ONE)
+
+
+def test_no_corners_on_huber_only_on_its_gradient():
+    for page in ("lessons/loss-functions.md", "lessons/loss-landscape.md", "reference/faq.md",
+                 "reference/selection-guide.md"):
+        assert "corners sanded" not in text_of(page), page
+    # Huber's value and slope are continuous at ±δ; its slope's slope is not.
+    for delta in (0.5, 1.0):
+        lo, hi = delta - 1e-7, delta + 1e-7
+        assert float(huber.value(hi, 0.0, delta=delta) - huber.value(lo, 0.0, delta=delta)) < 1e-6
+        assert float(huber.grad(hi, 0.0, delta=delta) - huber.grad(lo, 0.0, delta=delta)) < 1e-6
+    assert "gradient that bends instead of breaking" in text_of(LESSON_ONE)
+
+
+def js_fixed(v: float, digits: int = 4) -> str:
+    """JavaScript's ``toFixed``: the exact binary value rounded, ties away from zero."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(float(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def test_experiment_seven_quotes_what_the_readout_shows():
+    from lossdocs import curves
+
+    axis = curves.axis_for(bce)
+    assert axis.step == 1 / 256 == curves.PROBABILITY_STEP
+    # The readout snaps the pointer to the nearest sampled p, as explorer_readout.js does.
+    i = int(round((0.03 - axis.x[0]) / axis.step))
+    p = float(axis.x[i])
+    assert p == 1 / 32 and js_fixed(p) == "0.0313"
+    s = sentence(LESSON_ONE, "snaps to the nearest sampled point")
+    assert "$p = 1/32$" in s and "0.0313" in s and "1/256" in s
+    atlas = curves.explorer_atlas()
+    k = list(axis.targets).index(1.0)
+    shown = {}
+    for name in ("bce", "mse"):
+        x, v, g = curves.curve(atlas, axis.key, name, (), k)
+        assert float(x[i]) == p
+        shown[name] = (js_fixed(v[i]), js_fixed(g[i]).replace("-", "−"))
+    assert shown == {"bce": ("3.4657", "−32.0000"), "mse": ("0.9385", "−1.9375")}
+    s = sentence(LESSON_ONE, "There cross-entropy reads")
+    for literal in (*shown["bce"], *shown["mse"]):
+        _number_in(s, literal, float(literal.replace("−", "-")))
+    assert float(bce.grad(p, 1.0)) == -1 / p == -32.0
+    assert -1 / 0.03 == pytest.approx(-33.33, abs=0.01)  # what p = 0.03 itself would give
 
 
 def bounce(optimizer: str, steps: int, cosine: bool = False, lr: float = 0.1, start: float = 1.05):
