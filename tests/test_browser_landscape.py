@@ -328,7 +328,10 @@ def test_every_select_swaps_the_grid(browser, server):
             readout = js(page, "return model('landscape_readout').text")
             if name == "preset_select":
                 preset = landscape.PRESETS[value]
-                assert ranges[:4] == pytest.approx([*preset.w_range, *preset.b_range]), "map window not moved"
+                view_w, view_b = widget.map_view(ATLAS["presets"][value])
+                assert ranges[:4] == pytest.approx([*view_w, *view_b]), "map window not moved"
+                assert ranges[0] <= preset.w_range[0] and ranges[1] >= preset.w_range[1], "window cut"
+                assert ranges[2] <= preset.b_range[0] and ranges[3] >= preset.b_range[1], "window cut"
                 assert ranges[4:] == pytest.approx(list(preset.start)), "marker not reset to the start"
                 assert readout.endswith("(start)"), readout
             else:

@@ -103,16 +103,24 @@ def test_every_page_fits_a_phone_and_its_plots_fit_the_screen(phone, server, sit
 
 
 def test_landscape_map_is_at_least_300_px_with_equal_units(phone, server):
+    """For every preset: a unit of w is as long on screen as a unit of b, and the map
+    shows the whole preset window."""
     from lossdocs import landscape
 
     page, log = phone()
     page.goto(server.url + "lessons/loss-landscape.html")
     hydrate(page)
     next_frames(page, 3)
-    heat = next(f for f in page.evaluate(FRAMES_JS) if f["name"] == "heatmap")
-    (w0, w1), (b0, b1) = landscape.PRESETS["two_points"].w_range, landscape.PRESETS["two_points"].b_range
-    assert heat["width"] >= 300
-    assert heat["width"] / (w1 - w0) == pytest.approx(heat["height"] / (b1 - b0), rel=0.01)
+    for name, preset in landscape.PRESETS.items():
+        page.evaluate("(v) => { Bokeh.documents[0].get_model_by_name('preset_select').value = v }", name)
+        next_frames(page, 3)
+        heat = next(f for f in page.evaluate(FRAMES_JS) if f["name"] == "heatmap")
+        x0, x1, y0, y1 = page.evaluate("""() => { const m = Bokeh.documents[0].get_model_by_name('heatmap')
+          return [m.x_range.start, m.x_range.end, m.y_range.start, m.y_range.end] }""")
+        assert heat["width"] >= 300, (name, heat)
+        assert heat["width"] / (x1 - x0) == pytest.approx(heat["height"] / (y1 - y0), rel=0.01), name
+        (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+        assert x0 <= w0 + 1e-9 and x1 >= w1 - 1e-9 and y0 <= b0 + 1e-9 and y1 >= b1 - 1e-9, (name, x0, x1, y0, y1)
     assert log.problems() == []
 
 

@@ -6,7 +6,7 @@
 // Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
 // src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
 // two readouts, which are plot titles: readout (fit panel), pointer (map),
-// map_heights (the map frame's height per preset: equal units of w and b),
+// map_views (the map's w and b ranges per preset: equal units on both axes),
 // and prompt (the pointer readout's text before the pointer has moved).
 
 const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
@@ -115,9 +115,9 @@ if (event === "mousemove") {
   if (cb_obj === sel_preset) {
     // New targets: new windows, and the fit starts again from the preset's start.
     const frame = (lo, hi) => ({start: lo, end: hi, reset_start: lo, reset_end: hi})
-    heat.frame_height = map_heights[presetName]  // equal units of w and b
-    heat.x_range.setv(frame(w0, w1))
-    heat.y_range.setv(frame(b0, b1))
+    const [vw, vb] = map_views[presetName]  // the window, widened to equal units of w and b
+    heat.x_range.setv(frame(vw[0], vw[1]))
+    heat.y_range.setv(frame(vb[0], vb[1]))
     const lows = Math.min(-1.1, Math.min(...preset.y) - 0.2)
     const highs = Math.max(1.1, Math.max(...preset.y) + 0.2)
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))

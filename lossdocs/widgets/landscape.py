@@ -257,16 +257,23 @@ def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
 # its text changes, whereas changing a Div's text makes Bokeh lay the whole
 # widget out again (about 12 ms a time here).
 POINTER_PROMPT = "Tap or point to read L; tap to move the fit"
-# The map's frame is this wide on every screen (it must fit a 390 px phone), and as
-# tall as keeps a unit of w as long as a unit of b in each preset's window.
+# The map's frame is the same size for every preset (it must fit a 390 px phone, and a
+# frame that changes size makes Bokeh lay the whole widget out again on a preset
+# switch). A unit of w is kept as long as a unit of b by widening the preset's window
+# along one axis (:func:`map_view`); the heatmap covers the window itself.
 MAP_WIDTH = 300
+MAP_HEIGHT = 250
 PANEL_HEIGHT = 400  # the fit panel: about as tall as the map with its colour bar
 
 
-def map_height(preset: dict) -> int:
-    """Frame height (px) of the map for a preset: equal units on both axes."""
+def map_view(preset: dict) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's (w, b) ranges for a preset: its window, widened about its centre along
+    w or b until both axes have the same units per pixel on a MAP_WIDTH x MAP_HEIGHT frame."""
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
-    return round(MAP_WIDTH * (b1 - b0) / (w1 - w0))
+    unit = max((w1 - w0) / MAP_WIDTH, (b1 - b0) / MAP_HEIGHT)  # data units per pixel
+    wc, bc = (w0 + w1) / 2, (b0 + b1) / 2
+    hw, hb = unit * MAP_WIDTH / 2, unit * MAP_HEIGHT / 2
+    return (wc - hw, wc + hw), (bc - hb, bc + hb)
 
 
 # Controls and panels in a row wrap onto new lines when the row runs out of width,
@@ -312,8 +319,9 @@ def build(preset_name: str = DEFAULT_PRESET):
     theme = style.controls()
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
 
-    heat = figure(frame_width=MAP_WIDTH, frame_height=map_height(preset), width_policy="min", height_policy="min",
-                  x_range=(w0, w1), y_range=(b0, b1),
+    view_w, view_b = map_view(preset)
+    heat = figure(frame_width=MAP_WIDTH, frame_height=MAP_HEIGHT, width_policy="min", height_policy="min",
+                  x_range=view_w, y_range=view_b,
                   title=POINTER_PROMPT,
                   tools="pan,wheel_zoom,reset", toolbar_location="above", name="heatmap",
                   x_axis_label="w (weight)", y_axis_label="b (bias)", min_border_right=12,
@@ -384,7 +392,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
         readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT,
-        map_heights={k: map_height(p) for k, p in atlas["presets"].items()}), code=js("landscape.js"))
+        map_views={k: map_view(p) for k, p in atlas["presets"].items()}), code=js("landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
     # Taps only select the image (which draws the same either way), so the
