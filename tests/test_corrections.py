@@ -143,6 +143,33 @@ def test_experiment_seven_quotes_what_the_readout_shows():
     assert float(bce.grad(p, 1.0)) == -1 / p == -32.0
     assert -1 / 0.03 == pytest.approx(-33.33, abs=0.01)  # what p = 0.03 itself would give
 
+# ------------------------------------------------------- the landscape lesson
+
+
+def test_dark_band_leaves_through_the_top_edge_not_the_corner():
+    from lossdocs import landscape
+
+    pre = landscape.PRESETS["two_points"]  # "Find the bottom": Two points only, MSE
+    (w0, w1), (b0, b1) = pre.w_range, pre.b_range
+    w = np.linspace(w0, w1, 6001)  # step 0.001
+    top = landscape.loss_grid("mse", pre.x, pre.y, w, [b1])[0]
+    i = int(np.argmin(top))
+    right = landscape.loss_grid("mse", pre.x, pre.y, [w1], np.linspace(b0, b1, 5001))[:, 0]
+    corner = landscape.loss_at("mse", pre.x, pre.y, w1, b1)
+    assert right.argmin() == right.size - 1  # along the right edge the lowest point is the corner
+    assert corner > 6 * top[i]  # the band's crossing of the top edge is far lower
+    page = "lessons/loss-landscape.md"
+    s = quoted(page, "It leaves the map through the top edge", "3.7", w[i])
+    _number_in(s, "0.0014", top[i])
+    _number_in(s, "0.009", corner)
+    assert "top right corner" not in text_of(page).replace("misses the top right corner", "")
+    # At the crossing the curve goes through the left target and flattens above the right one.
+    pred = np.tanh(w[i] * pre.x + b1)
+    assert abs(pred[0] - pre.y[0]) < 1e-3 and pred[1] > 0.999 and round(float(pre.y[1]), 2) == 0.95
+
+
+# ------------------------------------------------------- the FAQ: MAE's bounce
+
 
 def bounce(optimizer: str, steps: int, cosine: bool = False, lr: float = 0.1, start: float = 1.05):
     """The one-parameter model of the FAQ, prediction ``c`` against a target of 0 under MAE:
