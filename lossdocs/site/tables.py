@@ -102,7 +102,9 @@ def logit_stability() -> str:
             cells += [f"<td>{stability_number(r[block][w])}</td>" for w, _ in WAYS]
             rows.append(f'<tr data-block="{block}" data-z="{r["z"]:g}">\n' + "\n".join(cells) + "\n</tr>")
         head = '<tr><th scope="col">z</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in WAYS) + "</tr>"
-        out.append('<div class="lossdocs-table" markdown="0"><table class="lossdocs-stability" '
+        # The wrapper scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+        out.append(f'<div class="lossdocs-table" markdown="0" tabindex="0" role="region" aria-label="{caption}">'
+                   '<table class="lossdocs-stability" '
                    f'style="white-space: nowrap"><caption>{caption}</caption>\n<thead>' + head
                    + "</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>")
     return "\n".join(out)

@@ -103,7 +103,9 @@ def zones(label: int, axis: str) -> dict:
     """Where the model is confidently wrong and confidently right, on the axis shown."""
     lo, hi = (-CONFIDENT, CONFIDENT) if axis == "z" else (float(losses.sigmoid(-CONFIDENT)),
                                                            float(losses.sigmoid(CONFIDENT)))
-    left, right = VIEW[axis]
+    # The zones span the data (z in [-8, 8], p in [0, 1]), not the view's margins, so the
+    # frame's corners show the page's own background.
+    left, right = (float(Z[0]), float(Z[-1])) if axis == "z" else (0.0, 1.0)
     below, above = {"left": left, "right": lo}, {"left": hi, "right": right}
     return {"wrong": below, "right": above} if label == 1 else {"wrong": above, "right": below}
 
