@@ -148,9 +148,13 @@ def test_experiment_seven_quotes_what_the_readout_shows():
 
 def test_dark_band_leaves_through_the_top_edge_not_the_corner():
     from lossdocs import landscape
+    from lossdocs.widgets import landscape as landscape_widget
 
     pre = landscape.PRESETS["two_points"]  # "Find the bottom": Two points only, MSE
     (w0, w1), (b0, b1) = pre.w_range, pre.b_range
+    # The map the reader sees shows exactly this window: its edges and corner are the window's.
+    view = landscape_widget.map_view({"w_range": pre.w_range, "b_range": pre.b_range})
+    np.testing.assert_allclose(view, (pre.w_range, pre.b_range), atol=1e-12)
     w = np.linspace(w0, w1, 6001)  # step 0.001
     top = landscape.loss_grid("mse", pre.x, pre.y, w, [b1])[0]
     i = int(np.argmin(top))
