@@ -103,8 +103,9 @@ def logit_stability() -> str:
             rows.append(f'<tr data-block="{block}" data-z="{r["z"]:g}">\n' + "\n".join(cells) + "\n</tr>")
         head = '<tr><th scope="col">z</th>' + "".join(f'<th scope="col">{label}</th>' for _, label in WAYS) + "</tr>"
         # The wrapper scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+        # No class on the table, so Material gives it its own table style.
         out.append(f'<div class="lossdocs-table" markdown="0" tabindex="0" role="region" aria-label="{caption}">'
-                   '<table class="lossdocs-stability" '
+                   '<table data-table="logit-stability" '
                    f'style="white-space: nowrap"><caption>{caption}</caption>\n<thead>' + head
                    + "</thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>")
     return "\n".join(out)
