@@ -293,3 +293,23 @@ def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_d
                    for r in log.requests), log.requests
     finally:
         context.close()
+
+
+def test_prune_css_keeps_rules_that_can_match_and_drops_the_rest():
+    from lossdocs.site.notebook import prune_css
+
+    css = ("@charset \"UTF-8\";.a .b{color:red}.a .zz{color:blue}.zz,.b:hover{x:1}"
+           "@media (max-width:10px){.zz{y:2}.a{y:3}}@font-face{font-family:F}p{m:0}.b:not(.zz){k:1}")
+    out = prune_css(css, {"a", "b"})
+    assert ".a .b{color:red}" in out and ".zz" not in out.replace(":not(.zz)", "")
+    assert ".b:hover{x:1}" in out and "@media (max-width:10px){.a{y:3}}" in out
+    assert "@font-face{font-family:F}" in out and "p{m:0}" in out and "@charset" in out
+    assert ".b:not(.zz){k:1}" in out
+
+
+@pytest.mark.build
+def test_notebook_page_ships_only_the_notebook_css_it_uses(page):
+    html, soup = page
+    styles = sum(len(s.get_text()) for s in soup.find_all("style"))
+    assert styles < 200_000, f"{styles} characters of inline CSS on the notebook page"
+    assert ".jupyter-wrapper" in html and "jp-CodeCell" in html

@@ -157,9 +157,12 @@ on_page_context = CombinedEvent(_search_sees_plain_math, _readers_see_typeset_ma
 
 def on_post_page(output, page, config):
     """on_post_page: move each widget's data out of the page into a script of its own
-    under ``assets/widgets/``, which the loader fetches only when the widget is wanted."""
+    under ``assets/widgets/``, which the loader fetches only when the widget is wanted;
+    prune a notebook page's inline JupyterLab stylesheet to the rules it can use."""
     prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
     output, items = embed.move_items_out(output, prefix)
+    if "jupyter-wrapper" in output:  # a notebook page: keep only the notebook CSS it can use
+        output = notebook.prune_page_styles(output)
     folder = Path(config.site_dir) / embed.ITEM_DIR
     for name, text in items.items():
         path = folder / name

@@ -209,3 +209,95 @@ def stable_cell_ids(html: str) -> str:
     """
     counter = itertools.count(1)
     return CELL_ID.sub(lambda m: f'id="nb-cell-{next(counter)}"', html)
+
+
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_CLASS_ATTR = re.compile(r'class="([^"]*)"')
+_KEEP_AT = ("@font-face", "@keyframes", "@-webkit-keyframes", "@charset", "@import", "@property", "@page",
+            "@counter-style", "@layer")
+PRUNE_ABOVE = 50_000  # only stylesheets larger than this are pruned (JupyterLab's, ~570 KB)
+
+
+def _blocks(css: str):
+    """Top-level pieces of a stylesheet: (prelude, body) for each block, or (statement, None)."""
+    i, n = 0, len(css)
+    while i < n:
+        j = i
+        while j < n and css[j] not in "{;":
+            if css[j] == "/" and css.startswith("/*", j):
+                j = css.find("*/", j + 2)
+                j = n if j < 0 else j + 2
+                continue
+            j += 1
+        if j >= n:
+            if css[i:].strip():
+                yield css[i:], None
+            return
+        if css[j] == ";":
+            yield css[i:j + 1], None
+            i = j + 1
+            continue
+        depth, k = 1, j + 1
+        while k < n and depth:
+            if css[k] == "{":
+                depth += 1
+            elif css[k] == "}":
+                depth -= 1
+            k += 1
+        yield css[i:j], css[j + 1:k - 1]
+        i = k
+
+
+def _split_selectors(prelude: str) -> list[str]:
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(prelude):
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append(prelude[start:k])
+            start = k + 1
+    out.append(prelude[start:])
+    return out
+
+
+def prune_css(css: str, classes: set[str]) -> str:
+    """Drop the rules of ``css`` none of whose selectors can match: a selector naming a
+    class that is nowhere in the page (outside :not(...)) matches nothing. At-rules that
+    hold rules (@media, @supports) are pruned inside; others are kept as they are."""
+    out = []
+    for prelude, body in _blocks(css):
+        head = prelude.strip()
+        if body is None:
+            out.append(prelude)
+        elif head.startswith("@"):
+            if head.startswith(_KEEP_AT):
+                out.append(f"{prelude}{{{body}}}")
+            else:
+                inner = prune_css(body, classes)
+                if inner.strip():
+                    out.append(f"{prelude}{{{inner}}}")
+        else:
+            selectors = _split_selectors(head)
+            live = [s for s in selectors
+                    if all(c in classes for c in _CLASS.findall(re.sub(r":not\([^)]*\)", "", s)))]
+            if live:
+                out.append(f"{','.join(live)}{{{body}}}")
+    return "".join(out)
+
+
+def prune_page_styles(html: str) -> str:
+    """Shrink the notebook page's inline JupyterLab stylesheet to the rules that can
+    match the page (for ``hooks.on_post_page``): 570 KB of CSS, most of it for widgets
+    and panels a static notebook never shows, cost phones bytes and style time."""
+    classes = {c for attr in _CLASS_ATTR.findall(_STYLE.sub("", html)) for c in attr.split()}
+
+    def sub(m):
+        css = m.group(2)
+        if len(css) < PRUNE_ABOVE:
+            return m.group(0)
+        return m.group(1) + prune_css(css, classes) + m.group(3)
+
+    return _STYLE.sub(sub, html)
