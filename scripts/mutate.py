@@ -42,6 +42,47 @@ EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 # Imported once by mutmut's fork server; lossdocs and the test modules are not, so each
 # mutant's worker builds them (and their import-time data) with the mutant in place.
+# mutmut charges each mutated function to the tests that call it, and runs a mutant only
+# against those. Calls made while pytest imports the test modules (module-level data:
+# landscape.PRESETS, the curve atlas, a test file's CHOICES) would all be charged to the
+# session's first test, which may never look at that data. This pytest plugin, written into
+# the mutants folder and loaded through PYTEST_ADDOPTS, charges them instead to every test
+# of the module whose import made them.
+PLUGIN = "mutmut_import_hits"
+PLUGIN_SOURCE = '''"""Charge calls made while a test module is imported to every test of that module
+(written by scripts/mutate.py; see there)."""
+
+import pytest
+
+_BY_MODULE: dict[str, set[str]] = {}
+
+
+def _state():
+    try:
+        from mutmut.state import state
+    except ImportError:
+        return None
+    return state()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    st = _state()
+    before = set(st._stats) if st is not None else set()
+    yield
+    if st is not None and isinstance(collector, pytest.Module):
+        new = st._stats - before
+        if new:
+            _BY_MODULE.setdefault(collector.nodeid, set()).update(new)
+            st._stats.difference_update(new)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    st = _state()
+    if st is not None:
+        st._stats.update(_BY_MODULE.get(item.nodeid.split("::")[0], ()))
+'''
 PRELOAD = ("numpy", "torch", "torch.nn.functional", "bokeh.models", "bokeh.plotting", "bokeh.embed",
            "bokeh.palettes", "contourpy", "py_mini_racer")
 
@@ -65,12 +106,15 @@ def snapshot() -> None:
         else:
             shutil.copy2(src, dest)
     (WORK / "mutmut-preload.txt").write_text("\n".join(PRELOAD) + "\n")
+    (WORK / "mutants").mkdir(exist_ok=True)
+    (WORK / "mutants" / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE)
 
 
 def mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).parent / "mutmut"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "mutmut"]
     env = {k: v for k, v in os.environ.items() if k != "LOSSDOCS_QUICK"}
+    env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} -p {PLUGIN}".strip()
     return subprocess.run([*cmd, *args], cwd=WORK, env=env, text=True, check=False,
                           capture_output=capture, preexec_fn=lambda: os.nice(10))
 

@@ -157,8 +157,10 @@ def test_bad_input_raises_value_error_naming_the_problem(kwargs, words):
 
 
 def test_loss_at_wants_scalars():
-    with pytest.raises(ValueError, match="'w'"):
+    with pytest.raises(ValueError, match=r"'w' must be a scalar, got shape \(2,\)"):
         landscape.loss_at("mse", [0.0], [0.0], [1.0, 2.0], 0.0)
+    with pytest.raises(ValueError, match=r"'b' must be a scalar, got shape \(1, 1\)"):
+        landscape.loss_at("mse", [0.0], [0.0], 1.0, [[0.0]])
     with pytest.raises(ValueError, match="regression"):
         landscape.loss_at("bce", [0.0], [0.0], 1.0, 0.0)
 
@@ -222,6 +224,27 @@ def test_preset_arrays_are_copies():
         landscape.Preset("t", "T", "d", x, x, (-1, 1), (-1, 1), (2.0, 0.0))
 
 
+@pytest.mark.parametrize("start", [(-1.0, 0.0), (1.0, 0.0), (0.0, -2.0), (0.0, 2.0)])
+def test_a_start_on_the_window_edge_is_outside(start):
+    x = np.linspace(0, 1, 3)
+    with pytest.raises(ValueError, match="'t': empty window or start outside it"):
+        landscape.Preset("t", "T", "d", x, x, (-1, 1), (-2, 2), start)
+
+
+def test_preset_data_are_the_documented_curves():
+    """The teaching data themselves: the two points on tanh(1.5 x + 0.3), and the outliers
+    preset's clean curve (15 evenly spaced x in [-2, 2] on tanh(1.2 x - 0.2)) followed by
+    its two outliers (-1.5, 1.5) and (-1, 1.5)."""
+    two = landscape.PRESETS["two_points"]
+    np.testing.assert_array_equal(two.x, [-1.0, 1.0])
+    np.testing.assert_allclose(two.y, [math.tanh(-1.2), math.tanh(1.8)], rtol=1e-15)
+    out = landscape.PRESETS["outliers"]
+    clean_x = [-2.0 + 4.0 * k / 14 for k in range(15)]
+    np.testing.assert_allclose(out.x, [*clean_x, -1.5, -1.0], rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(out.y, [*(math.tanh(W_CLEAN * v + B_CLEAN) for v in clean_x), 1.5, 1.5],
+                               rtol=1e-14)
+
+
 # --------------------------------------------------------------- teaching claims
 
 
@@ -278,6 +301,16 @@ def test_exact_solution_needs_two_points_with_distinct_x():
     bad = landscape.Preset("t", "T", "d", [0.5, 0.5], [0.1, 0.2], (-1, 1), (-1, 1), (0, 0))
     with pytest.raises(ValueError):
         landscape.exact_solution(bad)
+    for y in ([0.2, 1.0], [-1.5, 0.2]):  # tanh never reaches |y| >= 1
+        bad = landscape.Preset("t", "T", "d", [0.5, 2.0], y, (-1, 1), (-1, 1), (0, 0))
+        with pytest.raises(ValueError, match=r"'t': needs two points with distinct x and \|y\| < 1"):
+            landscape.exact_solution(bad)
+
+
+def test_exact_solution_away_from_x_equals_plus_minus_one():
+    x = np.array([0.5, 2.0])
+    preset = landscape.Preset("t", "T", "d", x, np.tanh(0.8 * x - 0.3), (-1, 1), (-1, 1), (0, 0))
+    np.testing.assert_allclose(landscape.exact_solution(preset), (0.8, -0.3), rtol=1e-12)
 
 
 def hessian(f, w, b, h=1e-3):

@@ -6,6 +6,7 @@ and each curve must be the engine's numbers (to float32 precision).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -80,6 +81,50 @@ def test_score_losses_share_one_axis_with_their_own_labels():
     for key, other in ATLAS["axes"].items():
         if key != axis:
             assert not set(other["losses"]) & set(ax["losses"])
+
+
+def test_axis_grids_are_exact_binary_steps():
+    """Regression axis: step 1/32 over [-6, 6]; probability axis: step 1/256 without p = 0
+    and p = 1 (where the loss is clamped); score axis: step 1/8 over [-8, 8], ends included."""
+    assert set(ATLAS["axes"]) == {"regression:-6:6:-3:3:0.25", "classification:0:1:0:1:0.25", "score:-8:8"}
+    by_output = {ax["output"]: ax for ax in ATLAS["axes"].values()}
+    assert set(by_output) == {"value", "probability", "score"}
+    np.testing.assert_array_equal(by_output["value"]["x"], np.arange(-192, 193) / 32)
+    np.testing.assert_array_equal(by_output["probability"]["x"], np.arange(1, 256) / 256)
+    np.testing.assert_array_equal(by_output["score"]["x"], np.arange(-64, 65) / 8)
+    assert by_output["probability"]["xlabel"] == "predicted probability p"
+    assert by_output["value"]["xlabel"] == "prediction ŷ"
+
+
+def test_a_loss_is_not_drawn_where_a_true_value_lies_outside_its_targets():
+    mse = losses.get("mse")
+    regression = curves.axis_for(mse)  # true values -3 ... 3
+    assert curves.drawable_on(mse, regression)
+    non_negative = dataclasses.replace(mse, targets=(0.0, 3.0, 0.25))  # say, a loss of counts
+    assert not curves.drawable_on(non_negative, regression)
+
+
+def test_a_probability_loss_is_drawn_only_on_a_probability_axis_for_labels_in_0_1():
+    bce = losses.get("bce")
+    # Whatever its metadata says, a probability loss takes labels in [0, 1] only.
+    wide = dataclasses.replace(bce, targets=(0.0, 2.0, 0.25))
+    assert curves.drawable_on(bce, curves.axis_for(bce))
+    assert not curves.drawable_on(wide, curves.axis_for(wide))
+    # Never on a regression axis, even one whose numbers would fit.
+    fits = curves.Axis("r", (0.0, 1.0), np.array([0.25, 0.5, 0.75]), np.array([0.0, 1.0]), "regression")
+    assert curves.drawable_on(losses.get("mse"), fits) and not curves.drawable_on(bce, fits)
+
+
+@pytest.mark.parametrize("domain, drawn", [
+    ((-8.0, 8.0), True), ((-4.0, 8.0), False), ((-7.95, 8.0), False), ((-8.0, 7.9), False),
+])
+def test_a_score_loss_is_drawn_where_its_domain_covers_the_score_axis(domain, drawn):
+    hinge = losses.get("hinge")
+    axis = curves.axis_for(hinge)
+    assert curves.drawable_on(dataclasses.replace(hinge, domain=domain), axis) == drawn
+    # On a score axis the slider picks a class, whatever numbers stand for the classes.
+    own_labels = dataclasses.replace(axis, targets=np.array([-1.0, 1.0]))
+    assert curves.drawable_on(hinge, own_labels)
 
 
 def test_residual_sharing_keeps_the_atlas_small():
