@@ -205,8 +205,9 @@ def test_play_advances_the_scrubber_and_pause_stops_it(desktop):
     first = js(page, "return state().now")
     wait_js(page, "return model('step').value >= 12", what="the scrubber to advance")
     assert js(page, "return state().now") != first, "the marker did not move"
-    assert_shows_the_atlas(page)
     page.locator(f"{SLOT} button").filter(has_text="Pause").click()
+    next_frames(page, 2)
+    assert_shows_the_atlas(page)  # read while still: playing moves the step between reads
     stopped = js(page, "return model('step').value")
     page.wait_for_timeout(600)
     assert js(page, "return model('step').value") == stopped, "pause did not stop the scrubber"
@@ -249,7 +250,7 @@ def test_on_a_phone_the_map_fits_and_touch_plays_and_picks(browser, server):
         next_frames(page, 3)
         frames = {f["name"]: f for f in page.evaluate(FRAMES_JS)}
         heat = frames["descent_map"]
-        (w0, w1), (b0, b1) = widget.WINDOWS["two_points"]
+        (w0, w1), (b0, b1) = widget.map_view("two_points")  # the window, widened to equal units
         assert heat["width"] >= 300
         assert heat["width"] / (w1 - w0) == pytest.approx(heat["height"] / (b1 - b0), rel=0.01)
         for f in frames.values():

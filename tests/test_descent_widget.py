@@ -136,7 +136,9 @@ def test_map_grids_are_the_landscape_encoding_of_the_widget_window():
             np.testing.assert_array_equal(ATLAS["codes"][g["index"]], lw.encode_grid(grid)[0])
             assert g["min"] == pytest.approx(list(landscape.minimum(name, p, **params)))
         (w0, w1), (b0, b1) = widget.WINDOWS[pname]
-        assert widget.map_height(pname) / (b1 - b0) == pytest.approx(widget.MAP_WIDTH / (w1 - w0), rel=0.01)
+        (v0, v1), (c0, c1) = widget.map_view(pname)  # equal units, the whole window in view
+        assert widget.MAP_HEIGHT / (c1 - c0) == pytest.approx(widget.MAP_WIDTH / (v1 - v0), rel=1e-12)
+        assert v0 <= w0 + 1e-9 and v1 >= w1 - 1e-9 and c0 <= b0 + 1e-9 and c1 >= b1 - 1e-9
     # The plateau starts are where tanh saturates: the gradient is over ten times smaller.
     for pname in widget.PRESETS:
         p = landscape.PRESETS[pname]

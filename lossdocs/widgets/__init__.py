@@ -29,7 +29,7 @@ class Widget:
 WIDGETS: dict[str, Widget] = {
     "loss-explorer": Widget("loss-explorer", explorer.build, (830, 991)),
     "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
-    "descent": Widget("descent", descent.build, (602, 1112)),
+    "descent": Widget("descent", descent.build, (615, 1163)),
     "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),

@@ -98,9 +98,9 @@ function update() {
   }
   if (cb_obj === sel_preset) {
     const frame = (a, z) => ({start: a, end: z, reset_start: a, reset_end: z})
-    heat.frame_height = preset.map_height  // equal units of w and b
-    heat.x_range.setv(frame(w0, w1))
-    heat.y_range.setv(frame(b0, b1))
+    const [vw, vb] = preset.view  // the window, widened to equal units of w and b
+    heat.x_range.setv(frame(vw[0], vw[1]))
+    heat.y_range.setv(frame(vb[0], vb[1]))
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
     src_pts.data = {x: preset.x, y: preset.y}
     src_starts.data = {x: preset.starts.map((s) => s[0]), y: preset.starts.map((s) => s[1])}

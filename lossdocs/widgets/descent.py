@@ -98,6 +98,7 @@ LINE_COLOR = "#d81b60"      # the same path's loss and fit on white or slate
 COMPARE_COLOR = "#0077bb"
 OFF_COLOR = "#ff2a2a"
 MAP_WIDTH = lw.MAP_WIDTH
+MAP_HEIGHT = 300  # the tallest window's height at MAP_WIDTH with equal units
 PANEL_HEIGHT = 210
 WRAP = lw.WRAP
 GRID = lw.GRID
@@ -113,9 +114,12 @@ def window_preset(name: str) -> landscape.Preset:
     return dataclasses.replace(landscape.PRESETS[name], w_range=w_range, b_range=b_range)
 
 
-def map_height(name: str) -> int:
-    (w0, w1), (b0, b1) = WINDOWS[name]
-    return round(MAP_WIDTH * (b1 - b0) / (w1 - w0))
+def map_view(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The map's (w, b) ranges for a target set: its window, widened to equal units of w
+    and b on the map's one frame size (a frame that changed size with the target set would
+    lay the whole widget out again on every switch)."""
+    (w_range, b_range) = WINDOWS[name]
+    return lw.map_view({"w_range": w_range, "b_range": b_range}, MAP_WIDTH, MAP_HEIGHT)
 
 
 def unit(name: str) -> float:
@@ -201,7 +205,7 @@ def descent_atlas() -> dict:
         presets[pname] = {
             "label": p.label, "x": p.x.tolist(), "y": p.y.tolist(),
             "w_range": list(p.w_range), "b_range": list(p.b_range), "unit": unit(pname),
-            "limits": list(code_limits(pname)), "map_height": map_height(pname),
+            "limits": list(code_limits(pname)), "view": [list(r) for r in map_view(pname)],
             "starts": [list(s[2]) for s in STARTS[pname]],
             "start_labels": [f"{s[1]} ({s[2][0]:g}, {s[2][1]:g})".replace("-", "−") for s in STARTS[pname]],
             "curve_x": np.linspace(p.x.min() - pad, p.x.max() + pad, lw.FIT_POINTS).tolist(),
@@ -274,8 +278,9 @@ def build():
     pw, pb, pl = decoded(atlas, **where)
     step = DEFAULT["step"]
 
-    heat = figure(frame_width=MAP_WIDTH, frame_height=map_height(pname), width_policy="min", height_policy="min",
-                  x_range=(w0, w1), y_range=(b0, b1), title=map_text(pw, pb, step),
+    view_w, view_b = map_view(pname)
+    heat = figure(frame_width=MAP_WIDTH, frame_height=MAP_HEIGHT, width_policy="min", height_policy="min",
+                  x_range=view_w, y_range=view_b, title=map_text(pw, pb, step),
                   tools="pan,wheel_zoom,reset", toolbar_location="above", name="descent_map",
                   x_axis_label="w (weight)", y_axis_label="b (bias)", min_border_right=12,
                   background_fill_color=None, border_fill_color=None, match_aspect=False)

@@ -266,13 +266,14 @@ MAP_HEIGHT = 250
 PANEL_HEIGHT = 400  # the fit panel: about as tall as the map with its colour bar
 
 
-def map_view(preset: dict) -> tuple[tuple[float, float], tuple[float, float]]:
+def map_view(preset: dict, width: int = MAP_WIDTH,
+             height: int = MAP_HEIGHT) -> tuple[tuple[float, float], tuple[float, float]]:
     """The map's (w, b) ranges for a preset: its window, widened about its centre along
-    w or b until both axes have the same units per pixel on a MAP_WIDTH x MAP_HEIGHT frame."""
+    w or b until both axes have the same units per pixel on a ``width`` x ``height`` frame."""
     (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
-    unit = max((w1 - w0) / MAP_WIDTH, (b1 - b0) / MAP_HEIGHT)  # data units per pixel
+    unit = max((w1 - w0) / width, (b1 - b0) / height)  # data units per pixel
     wc, bc = (w0 + w1) / 2, (b0 + b1) / 2
-    hw, hb = unit * MAP_WIDTH / 2, unit * MAP_HEIGHT / 2
+    hw, hb = unit * width / 2, unit * height / 2
     return (wc - hw, wc + hw), (bc - hb, bc + hb)
 
 
