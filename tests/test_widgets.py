@@ -96,12 +96,16 @@ def test_axis_grids_are_exact_binary_steps():
     assert by_output["value"]["xlabel"] == "prediction ŷ"
 
 
-def test_a_loss_is_not_drawn_where_a_true_value_lies_outside_its_targets():
+@pytest.mark.parametrize("domain, targets, drawn", [
+    ((-6.0, 6.0), (-3.0, 3.0, 0.25), True),
+    ((-5.99, 6.0), (-3.0, 3.0, 0.25), False), ((-6.0, 5.99), (-3.0, 3.0, 0.25), False),
+    ((-6.0, 6.0), (-2.9, 3.0, 0.25), False), ((-6.0, 6.0), (-3.0, 2.9, 0.25), False),
+    ((-6.0, 6.0), (0.0, 3.0, 0.25), False),  # say, a loss of counts
+])
+def test_a_loss_is_drawn_where_its_domain_and_targets_cover_the_axis(domain, targets, drawn):
     mse = losses.get("mse")
-    regression = curves.axis_for(mse)  # true values -3 ... 3
-    assert curves.drawable_on(mse, regression)
-    non_negative = dataclasses.replace(mse, targets=(0.0, 3.0, 0.25))  # say, a loss of counts
-    assert not curves.drawable_on(non_negative, regression)
+    regression = curves.axis_for(mse)  # predictions -6 ... 6, true values -3 ... 3
+    assert curves.drawable_on(dataclasses.replace(mse, domain=domain, targets=targets), regression) == drawn
 
 
 def test_a_probability_loss_is_drawn_only_on_a_probability_axis_for_labels_in_0_1():
@@ -125,6 +129,35 @@ def test_a_score_loss_is_drawn_where_its_domain_covers_the_score_axis(domain, dr
     # On a score axis the slider picks a class, whatever numbers stand for the classes.
     own_labels = dataclasses.replace(axis, targets=np.array([-1.0, 1.0]))
     assert curves.drawable_on(hinge, own_labels)
+
+
+def test_a_score_loss_of_the_residual_alone_still_reads_each_class_as_its_label():
+    """Squared error on the score against labels -1 and +1 depends on z - y only, but a
+    score axis's slider picks a class: curve k must be at the loss's label k, not at k."""
+    squared = dataclasses.replace(losses.get("mse"), name="squared", kind="classification", output="score",
+                                  domain=(-8.0, 8.0), targets=(-1.0, 1.0, 2.0))
+    atlas = curves.explorer_atlas({"squared": squared})
+    for k, label in enumerate((-1.0, 1.0)):
+        x, v, g = curves.curve(atlas, "score:-8:8", "squared", (), k)
+        np.testing.assert_array_equal(v, squared.value(x.astype(np.float64), label).astype(np.float32))
+        np.testing.assert_array_equal(g, squared.grad(x.astype(np.float64), label).astype(np.float32))
+
+
+def test_atlas_leaves_are_float32():
+    assert all(a.dtype == np.float32 for a in ATLAS["arrays"])
+    assert all(ax["x"].dtype == np.float32 for ax in ATLAS["axes"].values())
+
+
+def test_a_shared_array_needs_the_gradients_to_agree_too():
+    """A loss whose value depends on the residual alone but whose gradient does not (say,
+    a kernel with a target term) gets its own gradient at every true value."""
+    mse = losses.get("mse")
+    odd = dataclasses.replace(mse, name="odd", _grad=lambda p, t: 2.0 * (p - t) + t)
+    atlas = curves.explorer_atlas({"odd": odd})
+    key = curves.axis_for(odd).key
+    for k, t in enumerate(atlas["axes"][key]["targets"]):
+        x, v, g = curves.curve(atlas, key, "odd", (), k)
+        np.testing.assert_array_equal(g, odd.grad(x.astype(np.float64), t).astype(np.float32))
 
 
 def test_residual_sharing_keeps_the_atlas_small():
