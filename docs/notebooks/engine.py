@@ -111,6 +111,7 @@ for bad_call in (
 # %%
 rng = np.random.default_rng(0)
 h = 1e-6
+report = []  # printed at once: one block of output however long the loop takes
 for name in losses.names():
     loss = losses.get(name)
     if loss.kind == "regression":
@@ -129,7 +130,8 @@ for name in losses.names():
     numeric = (up - down) / (2 * h)
     exact = loss.grad(pred, target)
     worst = np.max(np.abs(numeric - exact) / np.maximum(1.0, np.abs(exact)))
-    print(f"{name:11} largest difference {worst:.1e}")
+    report.append(f"{name:11} largest difference {worst:.1e}")
+print("\n".join(report))
 
 # %% [markdown]
 # ## A loss landscape
@@ -158,10 +160,12 @@ print(f"lowest grid cell: w = {w[j]:.3f}, b = {b[i]:.3f}, L = {grid[i, j]:.4f}")
 # away, absolute error ignores them, and Huber lands in between.
 
 # %%
+lines = []
 for name, params in [("mse", {}), ("huber", {"delta": 0.3}), ("mae", {})]:
     w_min, b_min, l_min = landscape.minimum(name, preset, **params)
     label = landscape.choice_label(name, params)
-    print(f"{label:21} w = {w_min:.4f}, b = {b_min:.4f}, L = {l_min:.4f}")
+    lines.append(f"{label:21} w = {w_min:.4f}, b = {b_min:.4f}, L = {l_min:.4f}")
+print("\n".join(lines))
 
 # %% [markdown]
 # ## Drawing the losses

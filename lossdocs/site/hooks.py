@@ -161,8 +161,8 @@ def on_post_page(output, page, config):
     prune a notebook page's inline JupyterLab stylesheet to the rules it can use."""
     prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
     output, items = embed.move_items_out(output, prefix)
-    if "jupyter-wrapper" in output:  # a notebook page: keep only the notebook CSS it can use
-        output = notebook.prune_page_styles(output)
+    if "jupyter-wrapper" in output:  # a notebook page: only the CSS it can use; code cells scrollable by keys
+        output = notebook.focusable_code(notebook.prune_page_styles(output))
     folder = Path(config.site_dir) / embed.ITEM_DIR
     for name, text in items.items():
         path = folder / name

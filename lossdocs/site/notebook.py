@@ -288,6 +288,13 @@ def prune_css(css: str, classes: set[str]) -> str:
     return "".join(out)
 
 
+def focusable_code(html: str) -> str:
+    """Notebook code cells scroll sideways when a line is long; a keyboard reader can only
+    scroll what can take focus, so each cell's code area is in the Tab order (as
+    Material's own code blocks are)."""
+    return html.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+
+
 def prune_page_styles(html: str) -> str:
     """Shrink the notebook page's inline JupyterLab stylesheet to the rules that can
     match the page (for ``hooks.on_post_page``): 570 KB of CSS, most of it for widgets
