@@ -13,7 +13,8 @@ Results are kept there: a second run only checks mutants whose code changed
 (``--fresh`` starts over).
 
     python scripts/mutate.py                   # every configured module, one worker
-    python scripts/mutate.py "lossdocs.losses*"   # only mutants whose name matches
+    python scripts/mutate.py "lossdocs.losses*"   # only mutants whose name matches, not checked yet
+    python scripts/mutate.py --recheck "lossdocs.losses*"   # ... checked or not
     python scripts/mutate.py --report-only     # the table of the last run
     python scripts/mutate.py --survivors       # ... and every surviving mutant's diff
 
@@ -25,6 +26,7 @@ and without them.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import os
 import re
 import shutil
@@ -39,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path(tempfile.gettempdir()) / "lossdocs-mutation")
 SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
+# "timeout" counts as killed: besides a real hang, mutmut 3.8 reports a test module that
+# fails to import under the mutant (pytest exit 4, "found no collectors") as a timeout.
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 # Imported once by mutmut's fork server; lossdocs and the test modules are not, so each
 # mutant's worker builds them (and their import-time data) with the mutant in place.
@@ -125,6 +129,22 @@ def results() -> dict[str, str]:
     return {m[1]: m[2].strip() for m in re.finditer(r"^\s*(\S+__mutmut_\d+):\s*(.+)$", out, re.M)}
 
 
+def pending(patterns: list[str]) -> list[str]:
+    """mutmut reruns every mutant named on its command line, so resuming with a glob would
+    check the finished ones again. A glob becomes the matching mutants not checked yet; an
+    exact name is kept (to rerun it on purpose), and so is a glob that matches nothing known
+    yet (before the first run)."""
+    status = results()
+    out: dict[str, None] = {}
+    for pattern in patterns:
+        matched = [k for k in status if fnmatch.fnmatch(k, pattern)]
+        if pattern in status or not matched:
+            out[pattern] = None
+        else:
+            out.update((k, None) for k in matched if status[k] == "not checked")
+    return list(out)
+
+
 def module_of(mutant: str, names: list[str]) -> str:
     return max((n for n in names if mutant.startswith(n + ".")), key=len, default="?")
 
@@ -139,8 +159,9 @@ def equivalents() -> set[str]:
 def table(status: dict[str, str]) -> str:
     names = modules()
     equiv = equivalents()
-    rows = ["| Module | Mutants | Not checked | Killed | of which timeouts | Survived | No tests | Equivalent "
-            "| Score | Score without equivalents |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| Module | Mutants | Not checked | Killed | of which timeouts | Survived, equivalent "
+            "| Survived, unreviewed | No tests | Score | Score without equivalents |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     totals: Counter = Counter()
     for mod in names:
         mine = {k: v for k, v in status.items() if module_of(k, names) == mod}
@@ -160,15 +181,17 @@ def _row(name: str, c: Counter) -> str:
     score = f"{100 * c['killed'] / checked:.1f}%" if checked else "–"
     real = checked - c["equivalent"]
     adjusted = f"{100 * c['killed'] / real:.1f}%" if real else "–"
-    return (f"| {name} | {c['total']} | {c['not checked']} | {c['killed']} | {c['timeout']} | {c['survived']} | "
-            f"{c['no tests']} | "
-            f"{c['equivalent']} | {score} | {adjusted} |")
+    unreviewed = checked - c["killed"] - c["equivalent"] - c["no tests"]
+    return (f"| {name} | {c['total']} | {c['not checked']} | {c['killed']} | {c['timeout']} | {c['equivalent']} | "
+            f"{unreviewed} | {c['no tests']} | {score} | {adjusted} |")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mutants", nargs="*", help="mutant name globs, e.g. 'lossdocs.losses*' (default: all)")
     ap.add_argument("--jobs", type=int, default=1, help="mutmut worker processes (default 1)")
+    ap.add_argument("--recheck", action="store_true",
+                    help="with globs, run every matching mutant again (default: only those not checked yet)")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results")
     ap.add_argument("--report-only", action="store_true", help="only print the table of the last run")
     ap.add_argument("--survivors", action="store_true", help="also show each survivor's diff")
@@ -179,10 +202,16 @@ def main() -> int:
         if args.fresh and WORK.exists():
             shutil.rmtree(WORK)
         snapshot()
-        proc = mutmut("run", "--max-children", str(args.jobs), *args.mutants)
-        if proc.returncode not in (0, 1):
-            print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
-            return proc.returncode
+        names = args.mutants
+        if names and not args.fresh and not args.recheck:
+            names = pending(names)
+            if not names:
+                print("every matching mutant is checked already (--recheck runs them again)")
+        if names or not args.mutants:
+            proc = mutmut("run", "--max-children", str(args.jobs), *names)
+            if proc.returncode not in (0, 1):
+                print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
+                return proc.returncode
     status = results()
     if not status:
         print("no mutmut results yet: run without --report-only first", file=sys.stderr)

@@ -444,3 +444,20 @@ def test_choice_labels_use_the_registry_labels():
         landscape.choice_label("huber", {"delta": -1})
     with pytest.raises(ValueError, match="regression"):
         landscape.choice_label("bce", {})
+
+
+def test_choice_label_errors_name_the_loss_and_the_first_unknown_parameter():
+    with pytest.raises(ValueError, match=r"^huber: parameter 'delta' must be in \(0, inf\), got -1"):
+        landscape.choice_label("huber", {"delta": -1})
+    with pytest.raises(ValueError, match="^mse: unknown parameter 'delta'$"):
+        landscape.choice_label("mse", {"delta": 1.0})
+    with pytest.raises(ValueError, match="^huber: unknown parameter 'alpha'$"):
+        landscape.choice_label("huber", {"zeta": 1.0, "alpha": 2.0, "delta": 1.0})
+
+
+def test_choice_label_lists_every_parameter(monkeypatch):
+    huber = losses.get("huber")
+    (delta,) = huber.params
+    two = dataclasses.replace(huber, name="two", params=(delta, dataclasses.replace(delta, name="beta", label="β")))
+    monkeypatch.setitem(losses.REGISTRY, "two", two)
+    assert landscape.choice_label("two", {"beta": 2.0}) == "Huber (δ = 1, β = 2)"

@@ -94,6 +94,17 @@ def test_axis_grids_are_exact_binary_steps():
     np.testing.assert_array_equal(by_output["score"]["x"], np.arange(-64, 65) / 8)
     assert by_output["probability"]["xlabel"] == "predicted probability p"
     assert by_output["value"]["xlabel"] == "prediction ŷ"
+    for ax in ATLAS["axes"].values():  # what the browser reads
+        assert set(ax) == {"domain", "x", "targets", "default_target", "kind", "output", "xlabel", "symbol",
+                           "target_title", "losses", "labels"}
+        assert (ax["xlabel"], ax["symbol"], ax["target_title"]) == curves.AXIS_TEXT[ax["output"]]
+        assert ax["domain"] == [float(ax["x"][0]), float(ax["x"][-1])] or ax["output"] == "probability"
+    assert [ax["kind"] for ax in by_output.values()] == ["regression", "classification", "classification"]
+    assert by_output["probability"]["domain"] == [0.0, 1.0]
+    for name, info in ATLAS["losses"].items():
+        loss = losses.get(name)
+        assert info == {"label": loss.label, "kind": loss.kind, "axis": curves.axis_for(loss).key,
+                        "params": [p.name for p in loss.params]}
 
 
 @pytest.mark.parametrize("domain, targets, drawn", [
