@@ -96,6 +96,8 @@ def test_dark_mode_controls_do_not_glare(browser, server):
             pixels = np.asarray(image(track.screenshot())).astype(float)
             right = pixels[2:-2, -pixels.shape[1] // 8:-4]  # the track right of the handle: no bar
             assert (right @ np.array([0.299, 0.587, 0.114])).mean() < 110, f"the {name} track glares"
+            left = pixels[2:-2, 4:pixels.shape[1] // 8]  # the filled bar left of the handle
+            assert (left @ np.array([0.299, 0.587, 0.114])).mean() < 160, f"the {name} bar glares"  # Bokeh's: 230
         assert background < 110
         assert log.problems() == []
     finally:

@@ -26,6 +26,7 @@
       text: resolve("var(--md-default-fg-color--light)"),
       strong: resolve("var(--md-default-fg-color)"),
       grid: resolve("var(--md-default-fg-color--lightest)"),
+      bar: resolve("var(--md-default-fg-color--lighter)"),
     }
   }
 
@@ -47,6 +48,8 @@
           model.label_text_color = c.strong
         } else if (type === "Title") {
           model.text_color = c.strong
+        } else if (type === "Slider") {
+          model.bar_color = c.bar  // the filled part of the track; Bokeh's is near-white
         } else if (type === "ColorBar") {
           model.setv({
             title_text_color: c.strong, major_label_text_color: c.text,
