@@ -24,6 +24,20 @@ const model = (name) => {
 }
 """
 
+# The view of a named model of the page's (first) document, found by walking the views
+# down from its roots. For test files that need views, after BOKEH_JS.
+VIEW_JS = r"""
+const viewOf = (name) => {
+  const stack = doc().roots().map((r) => Bokeh.index.get_by_id(r.id)).filter(Boolean)
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (v.model.name === name) return v
+    for (const c of v.child_views ?? []) stack.push(c)
+  }
+  throw new Error(`no view for the Bokeh model named ${name}`)
+}
+"""
+
 
 def hydrate(page) -> None:
     """Make every widget of the page live now, as scrolling to each would (the site

@@ -41,18 +41,9 @@ HOME = "index.html"
 TIMEOUT_MS = 10_000  # any single wait; a healthy page needs well under a second
 
 # JavaScript helpers, prepended to every snippet evaluated in the page.
-JS_HELPERS = pagetools.BOKEH_JS + r"""
+JS_HELPERS = pagetools.BOKEH_JS + pagetools.VIEW_JS + r"""
 const modelsOfType = (type) => [...doc().all_models].filter((m) => m.type === type)
 const rootViews = () => doc().roots().map((r) => Bokeh.index.get_by_id(r.id))
-const viewOf = (name) => {
-  const stack = rootViews().filter(Boolean)
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (v.model.name === name) return v
-    for (const c of v.child_views ?? []) stack.push(c)
-  }
-  throw new Error(`no view for the Bokeh model named ${name}`)
-}
 // querySelectorAll that also looks inside (open) shadow roots, as Bokeh renders there.
 const deepAll = (root, sel) => {
   const out = [...root.querySelectorAll(sel)]

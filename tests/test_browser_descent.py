@@ -32,16 +32,7 @@ PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=T
 TIMEOUT_MS = 10_000
 SLOT = ".lossdocs-widget[data-widget=descent]"
 
-JS = pagetools.BOKEH_JS + r"""
-const viewOf = (name) => {
-  const stack = doc().roots().map((r) => Bokeh.index.get_by_id(r.id)).filter(Boolean)
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (v.model.name === name) return v
-    for (const c of v.child_views ?? []) stack.push(c)
-  }
-  throw new Error(`no view for the Bokeh model named ${name}`)
-}
+JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + r"""
 const drawn = () => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0 || !Bokeh.index) return false
   if (!doc().roots().every((r) => Bokeh.index.get_by_id(r.id)?.has_finished())) return false

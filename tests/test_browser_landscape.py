@@ -39,16 +39,7 @@ ATLAS = widget.landscape_atlas()  # what the page ships, rebuilt here to compare
 TIMEOUT_MS = 10_000
 DOUBLE_TAP_MS = 300  # BokehJS UIGestures.doubletap_threshold
 
-JS_HELPERS = pagetools.BOKEH_JS + r"""
-const viewOf = (name) => {
-  const stack = doc().roots().map((r) => Bokeh.index.get_by_id(r.id)).filter(Boolean)
-  while (stack.length > 0) {
-    const v = stack.pop()
-    if (v.model.name === name) return v
-    for (const c of v.child_views ?? []) stack.push(c)
-  }
-  throw new Error(`no view for the Bokeh model named ${name}`)
-}
+JS_HELPERS = pagetools.BOKEH_JS + pagetools.VIEW_JS + r"""
 const drawn = () => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0 || !Bokeh.index) return false
   const roots = doc().roots()

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 import pytest
 from bokeh.models import Select, Slider
-from test_faq import whole
+from test_faq import segment_of, whole
 
 from lossdocs import classification as cls
 from lossdocs import losses
@@ -27,14 +27,7 @@ X, Y = cls.imbalanced_data()
 
 def segment(where: str) -> str:
     """The one table row, or else the one sentence, of the lesson that contains ``where``."""
-    rows = [line for line in TEXT.splitlines() if line.startswith("|") and where in line]
-    if rows:
-        assert len(rows) == 1, f"{where!r} is in {len(rows)} table rows"
-        return rows[0]
-    prose = re.sub(r"\s*\n\s*", " ", TEXT)
-    hits = [s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z$*(\[`])", prose) if where in s]
-    assert len(hits) == 1, f"{where!r} is in {len(hits)} sentences"
-    return hits[0]
+    return segment_of(TEXT, where, "the lesson")
 
 
 def quoted(where: str, literal: str, value: float) -> str:

@@ -171,17 +171,22 @@ def whole(literal: str) -> re.Pattern:
     return re.compile(r"(?<![\w.\-−])" + re.escape(literal) + r"(?![\w%]|[.,]\d)")
 
 
-def segment(page: str, where: str) -> str:
-    """The one table row, or else the one sentence, of ``page`` that contains ``where``."""
-    text = text_of(page)
+def segment_of(text: str, where: str, name: str = "the page") -> str:
+    """The one table row, or else the one sentence, of Markdown ``text`` that contains
+    ``where`` (shared by every test that checks a quoted number)."""
     rows = [line for line in text.splitlines() if line.startswith("|") and where in line]
     if rows:
-        assert len(rows) == 1, f"{page}: {where!r} is in {len(rows)} table rows"
+        assert len(rows) == 1, f"{name}: {where!r} is in {len(rows)} table rows"
         return rows[0]
     prose = re.sub(r"\s*\n\s*", " ", text)
-    hits = [s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z$*(\[])", prose) if where in s]
-    assert len(hits) == 1, f"{page}: {where!r} is in {len(hits)} sentences"
+    hits = [s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z$*(\[`])", prose) if where in s]
+    assert len(hits) == 1, f"{name}: {where!r} is in {len(hits)} sentences"
     return hits[0]
+
+
+def segment(page: str, where: str) -> str:
+    """The one table row, or else the one sentence, of ``page`` that contains ``where``."""
+    return segment_of(text_of(page), where, page)
 
 
 def cell(page: str, row: str, column: str) -> str:
