@@ -1,0 +1,201 @@
+"""lossdocs.training: the network, its data, Adam against torch.optim.Adam, and the
+behaviours lesson five reads off the curves (over-fitting, weight decay, under-fitting)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from lossdocs import training as T
+
+torch = pytest.importorskip("torch")
+
+
+@functools.cache
+def grid() -> dict:
+    return T.train_grid()
+
+
+def torch_run(hidden, n_train, noise, weight_decay, epochs=T.EPOCHS, seed=0):
+    """The same network, data and initial weights, trained by torch.optim.Adam (float64)."""
+    d = T.data(n_train, noise, seed)
+    w1, b1, w2, b2 = T.init_weights(hidden, seed)
+    dt = torch.float64
+    net = torch.nn.Sequential(torch.nn.Linear(1, hidden, dtype=dt), torch.nn.Tanh(),
+                              torch.nn.Linear(hidden, 1, dtype=dt))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor(w1)[:, None])
+        net[0].bias.copy_(torch.tensor(b1))
+        net[2].weight.copy_(torch.tensor(w2)[None, :])
+        net[2].bias.fill_(b2)
+    opt = torch.optim.Adam(net.parameters(), lr=T.LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay)
+    x, y = torch.tensor(d.x)[:, None], torch.tensor(d.y)[:, None]
+    xv, yv = torch.tensor(d.x_val)[:, None], torch.tensor(d.y_val)[:, None]
+    keep = set(T.recorded_epochs(epochs).tolist())
+    train, val = [], []
+    for t in range(1, epochs + 1):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(net(x), y).backward()
+        opt.step()
+        if t in keep:
+            with torch.no_grad():
+                train.append(torch.nn.functional.mse_loss(net(x), y).item())
+                val.append(torch.nn.functional.mse_loss(net(xv), yv).item())
+    final = (net[0].weight.detach().numpy()[:, 0], net[0].bias.detach().numpy(),
+             net[2].weight.detach().numpy()[0], float(net[2].bias.item()))
+    return np.array(train), np.array(val), final
+
+
+# Settings whose runs are stable to rounding over all 2,000 epochs (a 1e-13 nudge of the
+# data moves their curves by less than 1e-9): over-fitting, weight decay, under-fitting.
+STABLE = [(3, 10, 0.6, 0.0), (3, 30, 0.3, 1e-3), (3, 100, 0.6, 1e-2), (1, 100, 0.1, 1e-2), (10, 10, 0.3, 0.0)]
+
+
+@pytest.mark.parametrize("setting", STABLE, ids=str)
+def test_whole_run_agrees_with_torch_adam(setting):
+    train, val, final = torch_run(*setting)
+    run = grid()[setting]
+    np.testing.assert_allclose(run.train_loss, train, rtol=1e-6, atol=0)
+    np.testing.assert_allclose(run.val_loss, val, rtol=1e-6, atol=0)
+    for ours, theirs in zip(run.weights, final):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(run.snapshots[-1], T.forward(run.weights, T.SNAP_X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("setting", [(30, 10, 0.6, 0.0), (30, 100, 0.1, 0.0), (10, 30, 0.3, 1e-3)], ids=str)
+def test_wide_runs_agree_with_torch_until_adam_turns_chaotic(setting):
+    """Once a wide network nears a minimum, Adam's normalised step (lr · m / √v with tiny v)
+    makes the run unstable: a rounding difference grows about 1.3x per epoch. Before that,
+    for the first 400 epochs, ours and torch's agree to rounding."""
+    train, val, _ = torch_run(*setting, epochs=400)
+    run = T.train_run(*setting, epochs=400)
+    np.testing.assert_allclose(run.train_loss, train, rtol=1e-9)
+    np.testing.assert_allclose(run.val_loss, val, rtol=1e-9)
+
+
+def test_chaotic_runs_are_moved_by_rounding_alone(monkeypatch):
+    """The over-fitting wide run: nudging the targets by one part in 1e13 moves its late
+    curve by far more than 1e-6, so no two implementations can agree there to 1e-6; the
+    stable runs above are not moved."""
+    base = T.train_run(30, 10, 0.6, 0.0)
+    steady = T.train_run(3, 10, 0.6, 0.0)
+    plain = T.target
+    monkeypatch.setattr(T, "target", lambda x: plain(x) * (1 + 1e-13))
+    nudged = T.train_run(30, 10, 0.6, 0.0)
+    nudged_steady = T.train_run(3, 10, 0.6, 0.0)
+    assert np.abs(nudged.val_loss / base.val_loss - 1).max() > 1e-4
+    np.testing.assert_allclose(nudged_steady.val_loss, steady.val_loss, rtol=1e-9)
+
+
+def test_one_run_equals_its_place_in_the_batched_grid():
+    for setting in STABLE:
+        one = T.train_run(*setting)
+        run = grid()[setting]
+        np.testing.assert_allclose(one.train_loss, run.train_loss, rtol=1e-10)
+        np.testing.assert_allclose(one.snapshots, run.snapshots, rtol=1e-9, atol=1e-12)
+
+
+def test_fixed_seed_gives_identical_runs_and_another_seed_does_not():
+    a, b = T.train_run(10, 30, 0.3, 1e-3), T.train_run(10, 30, 0.3, 1e-3)
+    assert np.array_equal(a.train_loss, b.train_loss) and np.array_equal(a.snapshots, b.snapshots)
+    c = T.train_run(10, 30, 0.3, 1e-3, seed=1)
+    assert not np.allclose(a.val_loss, c.val_loss)
+
+
+def test_grid_covers_every_setting_with_the_recorded_epochs():
+    runs = grid()
+    assert set(T.GRID) >= {"hidden", "n_train", "noise", "weight_decay"}
+    assert len(runs) == np.prod([len(v) for v in T.GRID.values()])
+    for key, run in runs.items():
+        assert key == (run.hidden, run.n_train, run.noise, run.weight_decay)
+        assert np.array_equal(run.epochs, T.RECORDED)
+        assert run.train_loss.shape == run.val_loss.shape == T.RECORDED.shape
+        assert run.snapshots.shape == (T.RECORDED.size, T.SNAP_X.size)
+        assert np.isfinite(run.train_loss).all() and np.isfinite(run.snapshots).all()
+        assert run.best_epoch == int(np.argmin(run.val_loss))
+    assert T.RECORDED[0] == 1 and T.RECORDED[-1] == T.EPOCHS
+    assert np.all(np.diff(T.RECORDED) > 0)
+
+
+def test_data_nests_and_noise_scales_the_same_draws():
+    small, big = T.data(10, 0.3), T.data(30, 0.3)
+    np.testing.assert_array_equal(small.x, big.x[:10])
+    np.testing.assert_array_equal(small.y, big.y[:10])
+    quiet, loud = T.data(30, 0.1), T.data(30, 0.6)
+    np.testing.assert_allclose((loud.y - T.target(loud.x)) / 0.6, (quiet.y - T.target(quiet.x)) / 0.1)
+    assert small.x_val.size == T.N_VAL and np.all(np.abs(big.x) <= 1)
+
+
+def test_losses_are_the_mses_of_the_recorded_weights():
+    run = grid()[(10, 30, 0.3, 1e-3)]
+    d = T.data(30, 0.3)
+    fit = T.forward(run.weights, d.x)
+    assert run.train_loss[-1] == pytest.approx(np.mean((fit - d.y) ** 2), rel=1e-12)
+    assert run.val_loss[-1] == pytest.approx(np.mean((T.forward(run.weights, d.x_val) - d.y_val) ** 2), rel=1e-12)
+
+
+def test_init_is_torch_linears_range():
+    w1, b1, w2, b2 = T.init_weights(16)
+    assert np.all(np.abs(w1) <= 1) and np.all(np.abs(b1) <= 1)
+    assert np.all(np.abs(w2) <= 0.25) and abs(b2) <= 0.25
+    assert np.array_equal(T.init_weights(16)[0], w1) and not np.array_equal(T.init_weights(16, seed=3)[0], w1)
+
+
+# ------------------------------------------------------------ the lesson's behaviours
+
+BIG, FEW, LOUD = max(T.GRID["hidden"]), min(T.GRID["n_train"]), max(T.GRID["noise"])
+
+
+def test_the_biggest_network_on_few_noisy_points_overfits():
+    run = grid()[(BIG, FEW, LOUD, 0.0)]
+    best = run.best_epoch
+    assert run.val_loss[-1] >= 1.2 * run.val_loss[best]
+    assert run.train_loss[-1] < 0.5 * run.val_loss[-1]
+    assert run.train_loss[-1] < 0.5 * run.train_loss[best], "the training loss keeps falling after the best epoch"
+    assert 0 < best < run.epochs.size - 1
+
+
+def test_the_strongest_weight_decay_shrinks_the_final_gap_wherever_plain_training_overfits():
+    runs = grid()
+    strongest = max(T.GRID["weight_decay"])
+    overfitting = [k for k, r in runs.items() if k[3] == 0 and r.val_loss[-1] >= 1.2 * r.val_loss.min()]
+    assert (BIG, FEW, LOUD, 0.0) in overfitting and len(overfitting) >= 4
+    for h, n, s, _ in overfitting:
+        plain, decayed = runs[(h, n, s, 0.0)], runs[(h, n, s, strongest)]
+        assert decayed.val_loss[-1] - decayed.train_loss[-1] < plain.val_loss[-1] - plain.train_loss[-1]
+
+
+def test_the_smallest_network_underfits():
+    runs = grid()
+    small, next_up = T.GRID["hidden"][:2]
+    quiet = min(T.GRID["noise"])
+    for n in T.GRID["n_train"]:
+        one, more = runs[(small, n, quiet, 0.0)], runs[(next_up, n, quiet, 0.0)]
+        assert one.train_loss[-1] > 5 * quiet ** 2 and one.val_loss[-1] > 5 * quiet ** 2
+        assert more.train_loss[-1] < quiet ** 2 and one.train_loss[-1] > 8 * more.train_loss[-1]
+
+
+# ------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("kwargs,name", [
+    (dict(hidden=0), "hidden"), (dict(hidden=2.5), "hidden"), (dict(n_train=1), "n_train"),
+    (dict(n_train=T.POOL + 1), "n_train"), (dict(noise=-0.1), "noise"), (dict(noise=float("nan")), "noise"),
+    (dict(weight_decay=-1e-3), "weight_decay"), (dict(weight_decay="big"), "weight_decay"),
+    (dict(epochs=0), "epochs"), (dict(seed=-1), "seed"),
+])
+def test_bad_arguments_name_the_parameter(kwargs, name):
+    args = dict(hidden=3, n_train=10, noise=0.1, weight_decay=0.0) | kwargs
+    with pytest.raises(ValueError, match=rf"^{name} must be"):
+        T.train_run(**args)
+
+
+def test_bad_grid_is_refused():
+    with pytest.raises(ValueError, match="grid must be a dict with the keys"):
+        T.train_grid({"hidden": (1,)})
+    with pytest.raises(ValueError, match=r"grid\['noise'\] must be a non-empty tuple"):
+        T.train_grid(dict(T.GRID, noise=()))
+    with pytest.raises(ValueError, match="^hidden must be"):
+        T.train_grid(dict(T.GRID, hidden=(0,)), epochs=2)
