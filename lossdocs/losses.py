@@ -15,9 +15,10 @@ All losses are elementwise with reduction ``'none'`` and follow PyTorch's
 conventions (``mse_loss``, ``l1_loss``, ``huber_loss``, ``binary_cross_entropy``,
 ``binary_cross_entropy_with_logits``, ``soft_margin_loss``; ``focal`` is torchvision's
 ``sigmoid_focal_loss`` and ``hinge`` is ``relu(margin - y s)``); ``log_cosh`` has no
-torch counterpart. The logit and margin losses take a raw score (``Loss.output``) and
-stay finite and exact for scores in the thousands, where torch's ``soft_margin_loss``
-overflows. Kernels are written so that no branch of an
+torch counterpart, nor has ``barron``, J. T. Barron's general robust loss (CVPR 2019),
+whose shape ``alpha`` in [-inf, 2] spans L2, Charbonnier, Cauchy, Geman-McClure and
+Welsch. The logit and margin losses take a raw score (``Loss.output``) and stay finite
+and exact for scores in the thousands, where torch's ``soft_margin_loss`` overflows. Kernels are written so that no branch of an
 ``np.where`` is evaluated on inputs where it would overflow or hit ``log(0)``.
 Results too large for float64 saturate to ``inf`` silently (overflow and underflow
 are the only floating-point events that are silenced); no numpy warning is emitted.
@@ -219,6 +220,82 @@ def _log_cosh(p, t):
     return np.where(a < 1.0, near, far)
 
 
+# Barron's general robust loss. With x = |r| / c and b = |alpha - 2| = 2 - alpha (alpha <= 2):
+#   rho = (b / alpha) ((1 + x^2 / b)^(alpha / 2) - 1) = h E(u),   drho/dr = sign(r) x e^(-h) / c,
+# where L = log1p(x^2 / b), h = b L / 2, u = alpha L / 2 and E(u) = expm1(u) / u with E(0) = 1.
+# Nothing is divided by alpha, so alpha = 0 (Cauchy, h = log1p(x^2 / 2)) is the same formula
+# with E(0) = 1 exactly, and alpha near 0 or near 2 keeps full precision (expm1 and log1p:
+# no (1 + tiny)^huge - 1). alpha = 2 (b = 0, L2) and alpha = -inf (Welsch) have their own
+# branches. Up to x = _BARRON_FAR x^2 is formed; beyond it L comes from logarithms, so a
+# residual of 1e300 never squares to inf on the way. A residual that is itself inf (pred -
+# target beyond float64) gets the loss's limit there, which is what torch float64 gives.
+_BARRON_FAR = 1e100
+
+
+def _expm1_ratio(u):
+    """expm1(u) / u, with its limit 1 at u = 0."""
+    safe = np.where(u != 0.0, u, 1.0)
+    return np.where(u != 0.0, np.expm1(safe) / safe, 1.0)
+
+
+def _barron_parts(r, alpha, scale):
+    """(near, x, log_x, h, L) for finite alpha < 2 on the finite residuals ``r``: near marks
+    x = |r|/c <= _BARRON_FAR, where x is formed; far ones use log x = log |r| - log c only."""
+    b = 2.0 - alpha
+    a = np.abs(r)
+    near = a <= _BARRON_FAR * scale
+    x = np.where(near, a, 0.0) / scale
+    log_x = np.log(np.where(near, 1.0, a)) - math.log(scale)
+    y = x * x / b  # at most 1e200 / 4.4e-16; a huge b only makes it small
+    y_safe = np.where(y > 0.0, y, 1.0)
+    ratio = np.where(y > 0.0, np.log1p(y_safe) / y_safe, 1.0)  # log1p(y) / y, 1 at y = 0
+    L_far = softplus(2.0 * log_x - math.log(b))  # log(1 + e^(log y)) without forming y
+    L = np.where(near, np.log1p(y), L_far)
+    h = np.where(near, 0.5 * x * x * ratio, 0.5 * b * L_far)  # near: b L / 2 without 1/b
+    return near, x, log_x, h, L
+
+
+def _barron(p, t, alpha, scale):
+    r = p - t  # +-inf only when the residual is beyond float64
+    if alpha == 2.0:  # L2
+        x = np.abs(r) / scale
+        return 0.5 * x * x
+    if alpha == -math.inf:  # Welsch
+        x = np.abs(r) / scale
+        return -np.expm1(-0.5 * x * x)
+    b = 2.0 - alpha
+    inf = np.isinf(r)
+    near, x, log_x, h, L = _barron_parts(np.where(inf, 0.0, r), alpha, scale)
+    rho_near = h * _expm1_ratio((alpha / b) * h)
+    u = 0.5 * alpha * L
+    if abs(alpha) < 1e-3:  # h E(u) is at most about L here: no overflow, no 1/alpha
+        rho_far = h * _expm1_ratio(u)
+    else:  # b / alpha is moderate; where e^u alone would overflow, fold b / alpha into it
+        k = b / alpha
+        big = u > 50.0  # e^-50 is below float64's resolution of 1
+        rho_far = np.where(big, np.exp(np.where(big, u, 0.0) + math.log(abs(k))),
+                            k * np.expm1(np.minimum(u, 50.0)))
+    limit = math.inf if alpha >= 0.0 else b / -alpha  # rho at |r| = inf
+    return np.where(inf, limit, np.where(near, rho_near, rho_far))
+
+
+def _barron_grad(p, t, alpha, scale):
+    r = p - t
+    sign = np.sign(r)
+    if alpha == 2.0:
+        return sign * (np.abs(r) / scale) / scale
+    if alpha == -math.inf:
+        x = np.minimum(np.abs(r) / scale, 64.0)  # e^(-64^2 / 2) is 0 in float64
+        return sign * (x * np.exp(-0.5 * x * x)) / scale
+    inf = np.isinf(r)
+    near, x, log_x, h, _ = _barron_parts(np.where(inf, 0.0, r), alpha, scale)
+    g_near = x * np.exp(-h) / scale
+    g_far = np.exp(log_x - h - math.log(scale))
+    # Slope at |r| = inf: 0 for alpha < 1, sqrt(b) / c = 1 / c for alpha = 1, inf beyond.
+    limit = 0.0 if alpha < 1.0 else (1.0 / scale if alpha == 1.0 else math.inf)
+    return sign * np.where(inf, limit, np.where(near, g_near, g_far))
+
+
 _BCE_LOG_FLOOR = -100.0  # torch clamps each log term at -100
 _BCE_EPS = 1e-12  # torch's EPSILON in the backward (torch holds it as float32, ~1e-12)
 
@@ -305,6 +382,23 @@ _DELTA = Param(  # (0, inf), widgets step through 0.25 ... 3.0 (exact in binary)
     choices=tuple(0.25 * k for k in range(1, 13)),
 )
 
+# Barron's shape alpha: [-inf, 2]. Every alpha up to 2 grows at most like the square, from
+# L2 (alpha = 2) through Charbonnier (1), Cauchy (0) and Geman-McClure (-2) down to Welsch
+# (-inf, allowed: a Param range may include it). Beyond 2 the family grows faster than the
+# square and punishes outliers harder than MSE, the opposite of its purpose, so it stops at
+# 2 (Barron's adaptive version keeps alpha in [0, 2] as well).
+# Widget grid: the explorer precomputes a curve on two axes for every (alpha, scale) pair,
+# about 12 KB gzipped each, so the grid is the shortest uniform one through 2, 1, 0 and -2;
+# -2 already shows the bounded, Welsch-like plateau. Scale: two choices, the fewest a
+# slider can have.
+_BARRON_ALPHA = Param(
+    "alpha", "Barron α", 1.0, -math.inf, 2.0, True, True,
+    choices=(-2.0, -1.0, 0.0, 1.0, 2.0),
+)
+_BARRON_SCALE = Param(  # (0, inf): c is where the quadratic bowl bends, in the target's units
+    "scale", "Barron scale c", 1.0, 0.0, math.inf, False, False, choices=(1.0, 2.0),
+)
+
 _LOSSES = (
     Loss(
         name="mse", label="Mean squared error", latex=_R + "^2", grad_latex="2" + _R,
@@ -374,6 +468,30 @@ _LOSSES = (
                  "tolerance, on targets scaled so that ordinary errors are near 1.",
         _value=_log_cosh,
         _grad=lambda p, t: np.tanh(p - t),
+    ),
+    Loss(
+        name="barron", label="Barron's general loss", short="Barron",
+        params=(_BARRON_ALPHA, _BARRON_SCALE), robust=True, **_REGRESSION,
+        latex=(r"\frac{\lvert \alpha - 2 \rvert}{\alpha}\left[\left(\frac{" + _R
+               + r"^2 / c^2}{\lvert \alpha - 2 \rvert} + 1\right)^{\alpha / 2} - 1\right]"),
+        grad_latex=(r"\frac{" + _R + r"}{c^2}\left(\frac{" + _R
+                    + r"^2 / c^2}{\lvert \alpha - 2 \rvert} + 1\right)^{\alpha / 2 - 1}"),
+        summary="One dial, α, slides a single formula from squared error through "
+                "pseudo-Huber and Cauchy down to losses that stop growing, so far misses "
+                "eventually count for almost nothing.",
+        concept="A two-setting family: c fixes the width of the quadratic bottom and α "
+                "fixes how fast the penalty grows beyond it, with α = 2, 1, 0, −2 and −∞ "
+                "giving known named losses.",
+        pros="Covers many classic robust losses with one implementation, lets α be tuned or "
+             "even learned, and for α below 0 a single outlier's pull fades towards zero.",
+        cons="Below α = 1 the loss is not convex, so a fit can stop in a poor local "
+             "minimum and needs a sensible start, and the special values of α need "
+             "separate formulas.",
+        best_use="Fitting lines, camera poses or depth maps to data with many gross "
+                 "outliers, starting from a robust fit and lowering α to trust the "
+                 "inliers more.",
+        _value=_barron,
+        _grad=_barron_grad,
     ),
     Loss(
         name="bce", label="Binary cross-entropy", kind="classification",

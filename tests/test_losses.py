@@ -51,6 +51,7 @@ TORCH_REFERENCES = {
     "huber": lambda p, t, delta: F.huber_loss(p, t, reduction="none", delta=delta),
     # torch has no log-cosh; logaddexp(r, -r) - log 2 = log cosh r, overflow-free.
     "log_cosh": lambda p, t: torch.logaddexp(p - t, t - p) - LOG2,
+    "barron": lambda p, t, alpha, scale: barron_torch(p - t, alpha, scale),
     "bce": lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
     "bce_logits": lambda z, t, pos_weight: F.binary_cross_entropy_with_logits(
         z, t, pos_weight=torch.tensor(pos_weight, dtype=torch.float64), reduction="none"),
@@ -71,6 +72,20 @@ def sigmoid_focal_loss(inputs, targets, alpha, gamma):
         alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
         loss = alpha_t * loss
     return loss
+
+
+def barron_torch(r, alpha, scale):
+    """Barron's loss as his reference code writes it (expm1 and log1p, so alpha near 0 or
+    2 keeps its precision), with the exact limits at alpha = 2, 0 and -inf."""
+    z = (r / scale) ** 2
+    if alpha == 2:
+        return 0.5 * z
+    if alpha == 0:
+        return torch.log1p(0.5 * z)
+    if alpha == -math.inf:
+        return -torch.expm1(-0.5 * z)
+    b = abs(alpha - 2)
+    return b / alpha * torch.expm1(0.5 * alpha * torch.log1p(z / b))
 
 
 def torch_reference(name, pred, target, **params):
@@ -112,6 +127,8 @@ def param_settings(loss):
 
 EXTREME_PARAMS = {
     "huber": [{"delta": 1e-12}, {"delta": 1e12}],
+    "barron": [{"alpha": a} for a in (-math.inf, -50.0, -8.0, -1e-12, 1e-12, 0.5, 1.5, 2 - 1e-12)]
+              + [{"alpha": 0.0, "scale": 0.05}, {"alpha": -2.0, "scale": 20.0}, {"alpha": 1.0, "scale": 0.25}],
     "bce_logits": [{"pos_weight": 1e-6}, {"pos_weight": 50.0}],
     "focal": [{"gamma": 0.5, "alpha": 0.9}, {"gamma": 7.5}],
     "hinge": [{"margin": 1e-6}, {"margin": 25.0}],
@@ -251,7 +268,10 @@ def test_huber_huge_delta_is_half_squared_error():
     assert np.array_equal(grad("huber", r, 0.0, delta=1e12), r)
 
 
-REGRESSION_SETTINGS = [c for c in CASES if losses.get(c.values[0]).kind == "regression"]
+# Barron's loss is bounded for alpha < 0 and torch's formula squares a residual of 1e300
+# to inf, so it has tests of its own against 50-digit arithmetic (below).
+REGRESSION_SETTINGS = [c for c in CASES if losses.get(c.values[0]).kind == "regression"
+                       and c.values[0] != "barron"]
 
 
 @pytest.mark.parametrize("name, params", REGRESSION_SETTINGS)
@@ -269,6 +289,196 @@ def test_extreme_finite_inputs_saturate_to_inf_like_torch(name, params):
     r_sign = np.sign(pred.astype(np.longdouble) - target.astype(np.longdouble))
     np.testing.assert_array_equal(np.sign(g), r_sign)
     assert (v[:5] > 0).all() and np.isfinite(v[2:]).any()
+
+
+# --------------------------------------------------------------- Barron's loss
+
+BARRON_ALPHAS = [2.0, 2 - 1e-12, 1.5, 1 + 1e-9, 1.0, 0.5, 1e-12, 0.0, -1e-12, -1.0, -2.0, -8.0,
+                 -1e300, -math.inf]
+
+
+def barron_exact(r, alpha, scale=1.0):
+    """(value, d value / d r) of Barron's loss in 60-digit arithmetic (mpmath), taking the
+    limits at alpha = 2, 0 and -inf from their closed forms."""
+    import mpmath
+
+    mpmath.mp.dps = 60
+    r, c = mpmath.mpf(r), mpmath.mpf(scale)
+    x2 = (r / c) ** 2
+    if alpha == 2:
+        return float(x2 / 2), float(r / c**2)
+    if alpha == 0:
+        return float(mpmath.log1p(x2 / 2)), float(r / c**2 / (1 + x2 / 2))
+    if alpha == -math.inf:
+        return float(-mpmath.expm1(-x2 / 2)), float(r / c**2 * mpmath.exp(-x2 / 2))
+    a = mpmath.mpf(alpha)
+    b = abs(a - 2)
+    log_base = mpmath.log1p(x2 / b)  # (1 + x^2/b)^p as exp(p log1p(.)): alpha = -1e300 needs it
+    return float(b / a * mpmath.expm1(a / 2 * log_base)), float(r / c**2 * mpmath.exp((a / 2 - 1) * log_base))
+
+
+def barron_closed_forms(x):
+    """The named losses Barron's family passes through, on x = r / c (scale 1), with
+    their derivatives (as plainly written, so only absolutely accurate near x = 0)."""
+    return {
+        2.0: (0.5 * x**2, x),  # L2
+        1.0: (np.sqrt(x**2 + 1) - 1, x / np.sqrt(x**2 + 1)),  # Charbonnier / pseudo-Huber
+        0.0: (np.log(0.5 * x**2 + 1), x / (0.5 * x**2 + 1)),  # Cauchy / Lorentzian
+        -2.0: (2 * x**2 / (x**2 + 4), 16 * x / (x**2 + 4) ** 2),  # Geman-McClure
+        -math.inf: (1 - np.exp(-0.5 * x**2), x * np.exp(-0.5 * x**2)),  # Welsch
+    }
+
+
+@pytest.mark.parametrize("alpha", [2.0, 1.0, 0.0, -2.0, -math.inf])
+@pytest.mark.parametrize("scale", [1.0, 0.5, 3.0])
+def test_barron_special_alphas_are_the_named_losses(alpha, scale):
+    r = np.linspace(-9, 9, 145)
+    x = r / scale
+    v_ref, dx_ref = barron_closed_forms(x)[alpha]
+    np.testing.assert_allclose(value("barron", r, 0.0, alpha=alpha, scale=scale), v_ref, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(grad("barron", r, 0.0, alpha=alpha, scale=scale), dx_ref / scale,
+                               rtol=1e-14, atol=1e-16)
+
+
+def test_barron_at_alpha_2_is_half_of_mse_and_huber_with_a_huge_delta():
+    r = np.linspace(-6, 6, 97)
+    np.testing.assert_array_equal(value("barron", r, 0.0, alpha=2.0), 0.5 * value("mse", r, 0.0))
+    np.testing.assert_array_equal(value("barron", r, 0.0, alpha=2.0), value("huber", r, 0.0, delta=1e12))
+    np.testing.assert_array_equal(grad("barron", r, 0.0, alpha=2.0), grad("huber", r, 0.0, delta=1e12))
+    # With scale c it is half the squared error in units of c.
+    np.testing.assert_allclose(value("barron", r, 0.0, alpha=2.0, scale=2.0), r**2 / 8, rtol=1e-15)
+
+
+@pytest.mark.parametrize("alpha", BARRON_ALPHAS)
+@pytest.mark.parametrize("scale", [1.0, 0.3, 1e-6, 1e6])
+def test_barron_matches_60_digit_arithmetic(alpha, scale):
+    """Tiny to huge residuals (in units of c), every special alpha and its neighbours:
+    full relative precision for the value and the slope."""
+    x = np.array([1e-9, 1e-4, 0.3, 1.0, 2.5, 40.0, 1e6, 1e20, 1e150, 1e200])
+    r = np.concatenate([-x, x]) * scale
+    v, g = value("barron", r, 0.0, alpha=alpha, scale=scale), grad("barron", r, 0.0, alpha=alpha, scale=scale)
+    exact = np.array([barron_exact(ri, alpha, scale) for ri in r])
+    np.testing.assert_allclose(v, exact[:, 0], rtol=2e-13, atol=1e-300)
+    np.testing.assert_allclose(g, exact[:, 1], rtol=2e-13, atol=1e-300)
+
+
+@pytest.mark.parametrize("alpha", BARRON_ALPHAS)
+def test_barron_huge_residuals_are_finite_or_saturate_without_nan(alpha):
+    """|r| = 1e6 and 1e300 (and the largest float): no warning, no NaN, finite wherever
+    the true value is below float64's maximum, exact where finite."""
+    big = np.finfo(float).max
+    r = np.array([1e6, -1e6, 1e300, -1e300, big, -big])
+    v, g = value("barron", r, 0.0, alpha=alpha), grad("barron", r, 0.0, alpha=alpha)  # strict: no warnings
+    assert not np.isnan(v).any() and not np.isnan(g).any()
+    exact = np.array([barron_exact(ri, alpha) for ri in r])
+    np.testing.assert_allclose(v, exact[:, 0], rtol=2e-13, atol=1e-300)  # inf only where exact is
+    np.testing.assert_allclose(g, exact[:, 1], rtol=2e-13, atol=1e-300)
+    assert (v > 0).all() and ((np.sign(g) == np.sign(r)) | (g == 0)).all()
+    if alpha <= 1:  # grows at most linearly: finite even at the largest float
+        assert np.isfinite(v).all() and np.isfinite(g).all()
+
+
+@pytest.mark.parametrize("alpha", BARRON_ALPHAS)
+def test_barron_residual_beyond_float64_takes_the_limit_like_torch(alpha):
+    """pred - target = +-inf in float64: the value is the loss's limit there (inf, or the
+    plateau |alpha - 2| / |alpha| when alpha < 0), as torch float64 computes it; the slope is
+    its limit too (0 for alpha < 1, 1/c at alpha = 1, inf beyond)."""
+    big = np.finfo(float).max
+    pred, target = np.array([big, -big]), np.array([-big, big])
+    v, g = value("barron", pred, target, alpha=alpha), grad("barron", pred, target, alpha=alpha)
+    plateau = math.inf if alpha >= 0 else (1.0 if alpha == -math.inf else (2 - alpha) / -alpha)
+    np.testing.assert_allclose(v, [plateau, plateau], rtol=1e-15)
+    slope = 0.0 if alpha < 1 else (1.0 if alpha == 1 else math.inf)
+    np.testing.assert_array_equal(g, [slope, -slope])
+    ref_v, _ = torch_reference("barron", pred, target, alpha=alpha, scale=1.0)
+    np.testing.assert_allclose(v, ref_v, rtol=1e-12)
+
+
+@pytest.mark.parametrize("alpha, special", [(1e-12, 0.0), (-1e-12, 0.0), (2 - 1e-12, 2.0), (1 + 1e-12, 1.0),
+                                            (1 - 1e-12, 1.0), (-2 + 1e-12, -2.0), (-1e300, -math.inf)])
+def test_barron_is_continuous_in_alpha_at_the_special_values(alpha, special):
+    r = np.concatenate([np.linspace(-9, 9, 73), [1e-8, 1e3, 1e6]])
+    v_near, v_at = value("barron", r, 0.0, alpha=alpha), value("barron", r, 0.0, alpha=special)
+    g_near, g_at = grad("barron", r, 0.0, alpha=alpha), grad("barron", r, 0.0, alpha=special)
+    # A change of 1e-12 in alpha moves the value by about 1e-12 log(1 + x^2) relatively.
+    np.testing.assert_allclose(v_near, v_at, rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(g_near, g_at, rtol=1e-10, atol=1e-300)
+
+
+def test_barron_matches_the_plain_formula_for_ordinary_alphas():
+    """The formula exactly as the paper prints it, in torch float64 with autograd, at
+    ordinary alphas and scales (where plain powers lose nothing)."""
+    r = torch.linspace(-9, 9, 181, dtype=torch.float64, requires_grad=True)
+    for alpha in (1.7, 1.25, 0.5, -0.5, -3.0, -7.5):
+        for scale in (0.5, 1.0, 2.5):
+            b = abs(alpha - 2)
+            rho = b / alpha * (((r / scale) ** 2 / b + 1) ** (alpha / 2) - 1)
+            (slope,) = torch.autograd.grad(rho.sum(), r)
+            x = r.detach().numpy()
+            np.testing.assert_allclose(value("barron", x, 0.0, alpha=alpha, scale=scale), rho.detach().numpy(),
+                                       rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(grad("barron", x, 0.0, alpha=alpha, scale=scale), slope.numpy(),
+                                       rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("alpha", [2.0, 1.0, 0.5, 0.0, -1e-12, -2.0, -8.0, -math.inf])
+def test_barron_grad_matches_fourth_order_differences(alpha):
+    """A second finite-difference check, fourth order, at residuals of many sizes."""
+    r = np.array([-30.0, -4.0, -1.3, -0.2, 0.05, 0.7, 2.2, 9.0, 75.0])
+    h = 1e-3 * np.maximum(1.0, np.abs(r))
+    f = lambda q: value("barron", q, 0.0, alpha=alpha)  # noqa: E731
+    fd = (-f(r + 2 * h) + 8 * f(r + h) - 8 * f(r - h) + f(r - 2 * h)) / (12 * h)
+    np.testing.assert_allclose(grad("barron", r, 0.0, alpha=alpha), fd, rtol=1e-8, atol=1e-12)
+
+
+def test_barron_shape_properties():
+    """Even in r, zero only at r = 0, growing with |r|; lower alpha never costs more;
+    bounded by |alpha - 2| / |alpha| when alpha < 0; the slope's size stays below 1/c for
+    alpha <= 1 (a far point cannot pull harder than a near one)."""
+    r = np.linspace(0, 50, 2001)
+    previous = None
+    for alpha in (2.0, 1.5, 1.0, 0.5, 0.0, -1.0, -2.0, -8.0, -math.inf):
+        v = value("barron", r, 0.0, alpha=alpha)
+        np.testing.assert_array_equal(v, value("barron", -r, 0.0, alpha=alpha))
+        np.testing.assert_array_equal(grad("barron", -r, 0.0, alpha=alpha), -grad("barron", r, 0.0, alpha=alpha))
+        assert v[0] == 0 and (np.diff(v) >= 0).all()
+        assert (np.diff(v[r <= 8]) > 0).all()  # Welsch's plateau rounds to 1 beyond about 8.5
+        if previous is not None:
+            assert (v[1:] <= previous[1:]).all() and (v[1:161] < previous[1:161]).all()
+        previous = v
+        if alpha < 0:
+            assert v.max() <= (1.0 if alpha == -math.inf else (2 - alpha) / -alpha)
+        if alpha <= 1:
+            for scale in (0.5, 2.0):
+                assert (np.abs(grad("barron", r, 0.0, alpha=alpha, scale=scale)) < 1 / scale).all()
+    # Scale: rho(r; alpha, c) = rho(r / c; alpha, 1), and the slope picks up 1 / c.
+    for alpha in (1.0, 0.0, -2.0):
+        np.testing.assert_allclose(value("barron", r, 0.0, alpha=alpha, scale=2.5),
+                                   value("barron", r / 2.5, 0.0, alpha=alpha), rtol=1e-14)
+        np.testing.assert_allclose(grad("barron", r, 0.0, alpha=alpha, scale=2.5),
+                                   grad("barron", r / 2.5, 0.0, alpha=alpha) / 2.5, rtol=1e-14)
+
+
+@pytest.mark.parametrize("param, bad, allows", [
+    ("alpha", 2.5, r"\[-inf, 2\]"), ("alpha", 2 + 1e-12, r"\[-inf, 2\]"), ("alpha", math.inf, r"\[-inf, 2\]"),
+    ("alpha", float("nan"), r"\[-inf, 2\]"), ("alpha", "low", r"\[-inf, 2\]"), ("alpha", [1.0], r"\[-inf, 2\]"),
+    ("scale", 0.0, r"\(0, inf\)"), ("scale", -1.0, r"\(0, inf\)"), ("scale", math.inf, r"\(0, inf\)"),
+    ("scale", float("nan"), r"\(0, inf\)"),
+])
+@pytest.mark.parametrize("method", ["value", "grad"])
+def test_bad_barron_parameters(param, bad, allows, method):
+    with pytest.raises(ValueError, match=rf"barron: parameter '{param}' must be in {allows}"):
+        getattr(losses.get("barron"), method)(0.5, 1.0, **{param: bad})
+
+
+def test_barron_parameter_metadata():
+    alpha, scale = losses.get("barron").params
+    assert (alpha.name, alpha.default, alpha.low, alpha.high) == ("alpha", 1.0, -math.inf, 2.0)
+    assert alpha.low_inclusive and alpha.high_inclusive and alpha.describe() == "[-inf, 2]"
+    assert {2.0, 1.0, 0.0, -2.0} <= set(alpha.choices) and alpha.choices[-1] == 2.0
+    assert alpha.check(-math.inf) == -math.inf
+    assert (scale.name, scale.default, scale.describe()) == ("scale", 1.0, "(0, inf)")
+    assert losses.get("barron").defaults() == {"alpha": 1.0, "scale": 1.0}
 
 
 LOGIT_CASES = [c for c in CASES if losses.get(c.values[0]).output in ("logit", "score")]
@@ -548,7 +758,8 @@ def test_non_numeric_input(junk):
 def test_unknown_loss_lists_known_names():
     with pytest.raises(ValueError, match="'poisson'") as err:
         losses.get("poisson")
-    for name in ("mse", "mae", "huber", "log_cosh", "bce", "bce_logits", "focal", "hinge", "soft_margin"):
+    for name in ("mse", "mae", "huber", "log_cosh", "barron", "bce", "bce_logits", "focal", "hinge",
+                 "soft_margin"):
         assert name in str(err.value)
 
 
@@ -556,14 +767,14 @@ def test_unknown_loss_lists_known_names():
 
 
 def test_registry_order_and_names():
-    assert list(losses.REGISTRY) == ["mse", "mae", "huber", "log_cosh", "bce",
+    assert list(losses.REGISTRY) == ["mse", "mae", "huber", "log_cosh", "barron", "bce",
                                      "bce_logits", "focal", "hinge", "soft_margin"]
     assert losses.names() == list(losses.REGISTRY)
-    assert losses.names("regression") == ["mse", "mae", "huber", "log_cosh"]
+    assert losses.names("regression") == ["mse", "mae", "huber", "log_cosh", "barron"]
     assert losses.names("classification") == ["bce", "bce_logits", "focal", "hinge", "soft_margin"]
     with pytest.raises(ValueError, match="unknown kind 'ranking'; known kinds: regression, classification$"):
         losses.names("ranking")
-    assert [n for n, loss in losses.REGISTRY.items() if loss.robust] == ["mae", "huber", "log_cosh"]
+    assert [n for n, loss in losses.REGISTRY.items() if loss.robust] == ["mae", "huber", "log_cosh", "barron"]
 
 
 def test_huber_delta_metadata():
@@ -579,6 +790,8 @@ METADATA = {  # name: (label, short, kind, domain, target slider (start, end, st
     "mae": ("Mean absolute error", "MAE", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
     "huber": ("Huber", "Huber", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {"delta": 1.0}),
     "log_cosh": ("Log-cosh", "log-cosh", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25), {}),
+    "barron": ("Barron's general loss", "Barron", "regression", (-6.0, 6.0), (-3.0, 3.0, 0.25),
+               {"alpha": 1.0, "scale": 1.0}),
     "bce": ("Binary cross-entropy", "BCE", "classification", (0.0, 1.0), (0.0, 1.0, 0.25), {}),
     "bce_logits": ("Binary cross-entropy on logits", "BCE (logits)", "classification", (-8.0, 8.0),
                    (0.0, 1.0, 1.0), {"pos_weight": 1.0}),
@@ -587,7 +800,8 @@ METADATA = {  # name: (label, short, kind, domain, target slider (start, end, st
     "hinge": ("Hinge", "hinge", "classification", (-8.0, 8.0), (-1.0, 1.0, 2.0), {"margin": 1.0}),
     "soft_margin": ("Soft margin", "soft margin", "classification", (-8.0, 8.0), (-1.0, 1.0, 2.0), {}),
 }
-OUTPUT = {"mse": "value", "mae": "value", "huber": "value", "log_cosh": "value", "bce": "probability",
+OUTPUT = {"mse": "value", "mae": "value", "huber": "value", "log_cosh": "value", "barron": "value",
+          "bce": "probability",
           "bce_logits": "logit", "focal": "logit", "hinge": "score", "soft_margin": "score"}
 LABELS = {"hinge": (-1.0, 1.0), "soft_margin": (-1.0, 1.0)}
 

@@ -174,7 +174,9 @@ def test_a_shared_array_needs_the_gradients_to_agree_too():
 def test_residual_sharing_keeps_the_atlas_small():
     """Shift-invariant losses share one array across all true values."""
     n_floats = sum(a.size for a in ATLAS["arrays"])
-    assert n_floats < 60_000, n_floats
+    # 64,006 with Barron's loss (5 alphas x 2 scales, one array pair per axis each); without
+    # sharing its 10 settings alone would take 25 arrays each on the regression axis.
+    assert n_floats < 66_000, n_floats
     regression = ATLAS["losses"]["mse"]["axis"]
     refs = {tuple(ATLAS["curves"][f"{regression}|mse||{k}"][:2])
             for k in range(len(ATLAS["axes"][regression]["targets"]))}
