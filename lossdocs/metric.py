@@ -98,7 +98,7 @@ def _norm_parts(x: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
     ax = np.abs(x)
     if p == 1.0:
         return ax.sum(axis=-1), np.sign(x)
-    top = ax.max(axis=-1, keepdims=True) if x.shape[-1] else np.zeros((*x.shape[:-1], 1))
+    top = ax.max(axis=-1, keepdims=True)  # callers guarantee D >= 1
     safe = np.where(top > 0, top, 1.0)
     r = ax / safe  # in [0, 1]: the powers below never overflow
     d = top[..., 0] * (r**p).sum(axis=-1) ** (1.0 / p)
