@@ -29,7 +29,19 @@ and the network's output on :data:`SNAP_X`.
 
 :func:`train_grid` trains every setting of :data:`GRID` in one numpy pass per width
 (about 2.5 s on two cores); :func:`train_run` trains one setting through the same code.
-Both agree with ``torch.optim.Adam`` to rounding (tests/test_training.py).
+Both agree with ``torch.optim.Adam`` to rounding while the run is stable. Once a wide
+network nears a minimum, Adam's normalised step (``lr · m / √v`` with a tiny ``v``) makes
+some runs chaotic: a rounding difference then grows about 1.3x per epoch, so two correct
+implementations (or the same one with the sums in another order) part by up to a few
+per cent late in the run. tests/test_training.py shows both.
+
+**Reductions.** :func:`reduce` turns a batch of per-example losses into what a loss
+module returns, as PyTorch's ``reduction`` argument does, and :func:`reduce_weights`
+gives each example's factor in the gradient: ``'sum'`` adds (factor ``w_i``), ``'mean'``
+divides by ``N``, or, with per-example weights (a class-weighted loss), by the sum of the
+weights (factor ``w_i / Σ w``), and ``'none'`` keeps every weighted loss (its backward
+pass, of their sum, has factor ``w_i``). :func:`regression_batch` and
+:func:`classification_batch` are the seeded batches lesson five reduces.
 """
 
 from __future__ import annotations
@@ -43,7 +55,8 @@ import numpy as np
 
 __all__ = ["GRID", "EPOCHS", "LR", "BETAS", "EPS", "RECORDED", "SNAP_X", "POOL", "N_VAL",
            "Data", "Run", "target", "data", "init_weights", "forward", "recorded_epochs",
-           "train_run", "train_grid"]
+           "train_run", "train_grid", "REDUCTIONS", "reduce", "reduce_weights", "regression_batch",
+           "classification_batch"]
 
 GRID: dict[str, tuple] = {
     "hidden": (1, 3, 10, 30),
@@ -268,3 +281,80 @@ def train_grid(grid: dict | None = None, epochs=None, seed=0) -> dict[tuple, Run
         for run in _train_width(_setting(hidden, 2, 0, 0, seed)[0], settings, epochs, seed):
             runs[(hidden, run.n_train, run.noise, run.weight_decay)] = run
     return runs
+
+
+# ---------------------------------------------------------------- reductions
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _batch_weights(per_example, weights) -> tuple[np.ndarray, np.ndarray | None]:
+    values = np.asarray(per_example, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
+        raise ValueError(f"per_example must be a non-empty 1-D array of finite losses, got shape {values.shape}")
+    if weights is None:
+        return values, None
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != values.shape:
+        raise ValueError(f"weights must have the shape of per_example {values.shape}, got {w.shape}")
+    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() == 0:
+        raise ValueError("weights must be finite, >= 0 and not all zero")
+    return values, w
+
+
+def _reduction(reduction) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {', '.join(map(repr, REDUCTIONS))}, got {reduction!r}")
+    return reduction
+
+
+def reduce(per_example, reduction="mean", weights=None):
+    """A batch's per-example losses reduced as PyTorch does: ``'none'`` (each times its
+    weight), ``'sum'``, or ``'mean'`` (by N, or by the sum of the weights when given)."""
+    reduction = _reduction(reduction)
+    values, w = _batch_weights(per_example, weights)
+    weighted = values if w is None else w * values
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return float(weighted.sum())
+    return float(weighted.sum() / (values.size if w is None else w.sum()))
+
+
+def reduce_weights(n_or_weights, reduction="mean") -> np.ndarray:
+    """Each example's factor in the gradient of the reduced loss: d reduce / d ℓ_i.
+
+    Pass the batch size ``N`` (no weights) or the per-example weights. For ``'none'``
+    it is the factor in the backward pass of the sum of the outputs (``w_i``, or 1).
+    """
+    reduction = _reduction(reduction)
+    if np.ndim(n_or_weights) == 0:
+        n = _integer(n_or_weights, "n_or_weights", 1)
+        w, total = np.ones(n), float(n)
+    else:
+        w = _batch_weights(np.zeros(np.shape(n_or_weights)), n_or_weights)[1]
+        total = float(w.sum())
+    return w / total if reduction == "mean" else w
+
+
+def regression_batch(n: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` seeded (prediction, target) pairs: targets from the noisy sine of the training
+    data, predictions off by a seeded error of standard deviation 0.5."""
+    n, seed = _integer(n, "n", 1, 10_000), _integer(seed, "seed", 0)
+    rng = np.random.default_rng([seed, 5])
+    x = rng.uniform(-1.0, 1.0, n)
+    y = target(x) + 0.3 * rng.standard_normal(n)
+    return y + 0.5 * rng.standard_normal(n), y
+
+
+def classification_batch(n: int = 32, seed: int = 0, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` seeded (logits, label) rows over ``classes`` classes, imbalanced: about 70% of
+    the labels are class 0. The logits lean towards the true class."""
+    n, seed = _integer(n, "n", 1, 10_000), _integer(seed, "seed", 0)
+    classes = _integer(classes, "classes", 2, 100)
+    rng = np.random.default_rng([seed, 6])
+    rest = np.full(classes - 1, 0.3 / (classes - 1))
+    labels = rng.choice(classes, size=n, p=np.concatenate([[0.7], rest]))
+    logits = rng.standard_normal((n, classes))
+    logits[np.arange(n), labels] += 1.0
+    return logits, labels

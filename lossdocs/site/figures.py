@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossdocs import curves, descent, landscape
-from lossdocs.site import classification_figures, svg
+from lossdocs.site import classification_figures, svg, training_figures
 from lossdocs.widgets import descent as dw
 from lossdocs.widgets import explorer as ex
 from lossdocs.widgets import landscape as lw
@@ -143,6 +143,7 @@ FIGURES = {
     "margin-explorer": classification_figures.margin_explorer,
     "softmax-ce": classification_figures.softmax_ce,
     "imbalance-lab": classification_figures.imbalance_lab,
+    "training-curves": training_figures.training_curves,
 }
 
 

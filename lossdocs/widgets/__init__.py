@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, softmax
+from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, softmax, training
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ WIDGETS: dict[str, Widget] = {
     "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
+    "training-curves": Widget("training-curves", training.build, (413, 764)),
 }
 
 

@@ -49,7 +49,6 @@ from bokeh.models import (
     Slider,
     Span,
     TapTool,
-    Toggle,
 )
 from bokeh.plotting import figure
 
@@ -382,8 +381,6 @@ def build():
                    name="lr_index", stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
     sl_step = Slider(title="Step", start=0, end=STEPS, step=1, value=step, name="step", stylesheets=[theme],
                      sizing_mode="stretch_width", min_width=200)
-    play = Toggle(label=PLAY_LABEL, active=False, width=96, name="play_toggle",
-                  stylesheets=[theme, InlineStyleSheet(css=BUTTON_CSS)])
 
     args = dict(
         atlas=atlas, sel_preset=sel_preset, sel_loss=sel_loss, sel_opt=sel_opt, sel_cmp=sel_cmp,
@@ -399,8 +396,7 @@ def build():
         control.js_on_change("value", cb)
     heat.add_tools(TapTool(renderers=[r_img]))
     heat.js_on_event(Tap, cb)
-    play.js_on_change("active", CustomJS(args=dict(play=play, sl_step=sl_step, labels=[PLAY_LABEL, PAUSE_LABEL],
-                                                   interval=TICK_MS), code=js("descent_play.js")))
+    play = style.play_toggle(sl_step, TICK_MS)
 
     wrap = InlineStyleSheet(css=WRAP)
     controls = column(
@@ -413,15 +409,6 @@ def build():
     return column(controls, panels, sizing_mode="stretch_width", name="descent")
 
 
-# Bokeh's buttons are white whatever the palette: give the play button the page's colours.
-BUTTON_CSS = (
-    ".bk-btn { background-color: var(--md-default-bg-color, white); color: var(--md-default-fg-color, black);"
-    " border-color: var(--md-default-fg-color--lighter, #cccccc); }\n"
-    ".bk-btn:hover, .bk-btn.bk-active { background-color: var(--md-default-fg-color--lightest, #eeeeee); }\n"
-    ".bk-btn:focus-visible { outline: 3px solid var(--md-accent-fg-color, #ff6e42); outline-offset: 2px; }"
-)
-PLAY_LABEL = "▶ Play"
-PAUSE_LABEL = "❚❚ Pause"
 TICK_MS = 60  # one step per tick while playing: 150 steps in 9 s
 
 

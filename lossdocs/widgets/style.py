@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bokeh.models import InlineStyleSheet
+from bokeh.models import CustomJS, InlineStyleSheet, Toggle
 
 HERE = Path(__file__).parent
 
@@ -25,3 +25,24 @@ def controls() -> InlineStyleSheet:
 def toolbar(plot) -> None:
     """Give ``plot``'s toolbar the page's divider colour."""
     plot.toolbar.stylesheets = [InlineStyleSheet(css=TOOLBAR_CSS)]
+
+
+# Bokeh's buttons are white whatever the palette: give the play button the page's colours.
+BUTTON_CSS = (
+    ".bk-btn { background-color: var(--md-default-bg-color, white); color: var(--md-default-fg-color, black);"
+    " border-color: var(--md-default-fg-color--lighter, #cccccc); }\n"
+    ".bk-btn:hover, .bk-btn.bk-active { background-color: var(--md-default-fg-color--lightest, #eeeeee); }\n"
+    ".bk-btn:focus-visible { outline: 3px solid var(--md-accent-fg-color, #ff6e42); outline-offset: 2px; }"
+)
+PLAY_LABEL = "▶ Play"
+PAUSE_LABEL = "❚❚ Pause"
+
+
+def play_toggle(scrubber, interval: int, name: str = "play_toggle") -> Toggle:
+    """A play/pause button that moves ``scrubber`` one notch every ``interval`` ms (``play.js``)."""
+    play = Toggle(label=PLAY_LABEL, active=False, width=96, name=name,
+                  stylesheets=[controls(), InlineStyleSheet(css=BUTTON_CSS)])
+    play.js_on_change("active", CustomJS(
+        args=dict(play=play, sl_step=scrubber, labels=[PLAY_LABEL, PAUSE_LABEL], interval=interval),
+        code=(HERE / "play.js").read_text(encoding="utf-8")))
+    return play

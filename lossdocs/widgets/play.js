@@ -1,11 +1,11 @@
-// Play and pause for the descent widget's step scrubber: while the toggle is down,
-// advance the scrubber one step every `interval` ms, and release the toggle at the
-// last step; play pressed at the last step starts again from step 0. The scrubber's
-// own callback draws each step: this only moves it.
+// Play and pause for a widget's time scrubber (descent steps, training epochs): while
+// the toggle is down, advance the scrubber one notch every `interval` ms, and release
+// the toggle at the end; play pressed at the end starts again from the start. The
+// scrubber's own callback draws each notch: this only moves it.
 // Named args: play (the Toggle), sl_step (the step Slider), labels ([play, pause]),
 // interval (ms).
 
-const timers = window.lossdocsDescentTimers ?? (window.lossdocsDescentTimers = new Map())
+const timers = window.lossdocsPlayTimers ?? (window.lossdocsPlayTimers = new Map())
 const running = timers.get(play.id)
 if (running !== undefined) {
   clearInterval(running)
