@@ -144,6 +144,7 @@ FIGURES = {
     "softmax-ce": classification_figures.softmax_ce,
     "imbalance-lab": classification_figures.imbalance_lab,
     "training-curves": training_figures.training_curves,
+    "reduction-explorer": training_figures.reduction_explorer,
 }
 
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from lossdocs import training
 from lossdocs.site import svg
+from lossdocs.widgets import reduction as rw
 from lossdocs.widgets import training as tw
 
 
@@ -44,4 +45,38 @@ def training_curves() -> tuple[str, str]:
         "and the weight decay, and scrub or play the epochs."
     )
     return (f'<span class="lossdocs-fallback__pair">{svg.render(curves, text)}{svg.render(fit, text)}</span>',
+            text)
+
+
+def reduction_explorer() -> tuple[str, str]:
+    """The opening batch's weighted losses as bars, and the reduced loss against the
+    batch size for 'mean' and 'sum' (log10 on a linear axis)."""
+    atlas = rw.reduction_atlas()
+    d = rw.DEFAULT
+    kind, wt, size = d["batch"], d["weights"], d["size"]
+    shown = atlas["shown"][f"{kind}|{wt}"][:size].astype(np.float64)
+    labels = atlas[f"{kind}_label"][:size]
+    first, second = rw.titles(atlas, kind, d["reduction"], wt, size)
+    bars = svg.Chart(
+        title=first, xlabel="example in the batch", ylabel="its loss (× weight)", xlim=(0.4, rw.N + 0.6),
+        ylim=(0.0, rw.top(atlas, kind, wt)), width=420, height=300,
+        series=[svg.Series(np.array([i + 1.0, i + 1.0]), np.array([0.0, v]), "", rw.CLASS_COLORS[c], width=9)
+                for i, (v, c) in enumerate(zip(shown, labels))],
+    )
+    sizes = np.arange(1, rw.N + 1, dtype=np.float64)
+    series = {r: np.log10([rw.at(atlas, "value", kind, r, wt, int(s)) for s in sizes]) for r in ("mean", "sum")}
+    lines = svg.Chart(
+        title="The reduced loss against the batch size (log10)", xlabel="batch size", ylabel="log10 loss",
+        xlim=(0.5, rw.N + 0.5), ylim=(-1.0, 2.0), width=420, height=300,
+        series=[svg.Series(sizes, series["mean"], "'mean'", rw.MEAN_COLOR),
+                svg.Series(sizes, series["sum"], "'sum'", rw.SUM_COLOR)],
+    )
+    full_sum = rw.at(atlas, "value", kind, "sum", wt, rw.N)
+    text = (
+        f"The reduction explorer opens on a batch of {size} three-class examples with class weights on. "
+        f"{first}; {second}. Against the batch size, 'sum' climbs to {full_sum:.1f} at {rw.N} examples "
+        "while 'mean' stays level. With JavaScript on you can switch to a regression batch, to 'sum' "
+        "or 'none', turn the weights off, and change the batch size."
+    )
+    return (f'<span class="lossdocs-fallback__pair">{svg.render(bars, text)}{svg.render(lines, text)}</span>',
             text)

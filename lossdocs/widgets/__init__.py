@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, softmax, training
+from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, reduction, softmax, training
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ WIDGETS: dict[str, Widget] = {
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
     "training-curves": Widget("training-curves", training.build, (413, 764)),
+    "reduction-explorer": Widget("reduction-explorer", reduction.build, (337, 659)),
 }
 
 
