@@ -1,0 +1,442 @@
+"""Tests for lossdocs.robust: exact line fits under each regression loss, the pulls of the
+points, and input validation.
+
+Every fit is checked for optimality on its own terms (gradient norm below 1e-10 and a
+positive definite Hessian for the smooth losses; a brute force over all lines through two
+points, the subgradient condition and small perturbations for MAE) and against an outside
+reference where one exists (np.polyfit and torch's least squares for MSE, torch's L-BFGS
+on the torch formulas of tests/test_losses.py for the convex losses).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import math
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT
+from lossdocs import losses, robust
+from test_losses import TORCH_REFERENCES
+
+
+@contextmanager
+def strict():
+    """Any numpy floating-point event or warning inside becomes an exception."""
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        yield
+
+
+def fit(loss, x, y, **params):
+    with strict():
+        return robust.fit_line(loss, x, y, **params)
+
+
+def pulls(f, x, y):
+    with strict():
+        return robust.pulls(f, x, y)
+
+
+# Thirteen points near y = 0.8 x + 2 with two gross outliers (one far above, one below).
+X13 = np.arange(13.0)
+Y13 = 0.8 * X13 + 2 + np.array([0.3, -0.2, 0.1, -0.4, 0.25, 0.0, -0.1, 0.35, -0.3, 0.15, 0.05, -0.25, 0.2])
+Y13[9] += 14.0
+Y13[3] -= 9.0
+OUTLIERS = (3, 9)
+
+
+def noisy_line(n, seed, outliers=0.15):
+    """n points on a line with Gaussian noise and a share of gross outliers, x random."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-5, 5, n))
+    y = -1.3 * x + 0.7 + rng.normal(0, 0.5, n)
+    bad = rng.random(n) < outliers
+    y[bad] += rng.choice([-1, 1], bad.sum()) * rng.uniform(5, 30, bad.sum())
+    return x, y
+
+
+SMOOTH = [
+    ("mse", {}), ("huber", {}), ("huber", {"delta": 0.25}), ("huber", {"delta": 3.0}), ("log_cosh", {}),
+    ("barron", {}), ("barron", {"alpha": 2.0}), ("barron", {"alpha": 1.5}), ("barron", {"alpha": 1.0, "scale": 0.2}),
+    ("barron", {"alpha": 0.5}), ("barron", {"alpha": 0.0}), ("barron", {"alpha": -1e-12}),
+    ("barron", {"alpha": -2.0}), ("barron", {"alpha": -2.0, "scale": 2.0}), ("barron", {"alpha": -8.0}),
+    ("barron", {"alpha": -math.inf}), ("barron", {"alpha": -math.inf, "scale": 0.5}),
+]
+SMOOTH_IDS = [f"{n}-" + ",".join(f"{k}={v:g}" for k, v in p.items()) for n, p in SMOOTH]
+DATASETS = {"thirteen": (X13, Y13), "n60": noisy_line(60, 1), "n300": noisy_line(300, 2)}
+
+
+def hessian(name, f, x, y):
+    k = robust.curvature(name, f.w * x + f.b - y, **f.params)
+    return np.array([[np.mean(k * x * x), np.mean(k * x)], [np.mean(k * x), np.mean(k)]])
+
+
+def mean_loss(name, w, b, x, y, **params):
+    """The mean loss in plain numpy, independent of robust."""
+    return float(losses.get(name).value(w * x + b, y, **params).mean())
+
+
+# ------------------------------------------------------------------ smooth losses
+
+
+@pytest.mark.parametrize("data", DATASETS)
+@pytest.mark.parametrize("name, params", SMOOTH, ids=SMOOTH_IDS)
+def test_smooth_fit_is_a_minimum(name, params, data):
+    """Gradient norm below 1e-10 (recomputed here), positive definite Hessian, and no small
+    step in any direction lowers the mean loss."""
+    x, y = DATASETS[data]
+    f = fit(name, x, y, **params)
+    assert (f.loss, f.params) == (name, {**losses.get(name).defaults(), **params})
+    g = losses.get(name).grad(f.w * x + f.b, y, **f.params)
+    norm = math.hypot(np.mean(g * x), np.mean(g))
+    assert norm < 1e-10 and f.grad_norm < 1e-10
+    np.testing.assert_allclose(f.grad_norm, norm, rtol=1e-6, atol=1e-16)
+    assert f.value == pytest.approx(mean_loss(name, f.w, f.b, x, y, **f.params), rel=1e-15)
+    h = hessian(name, f, x, y)
+    assert h[0, 0] > 0 and np.linalg.det(h) > 0
+    for angle in np.linspace(0, 2 * np.pi, 16, endpoint=False):
+        for size in (1e-2, 1e-4):
+            dw, db = size * np.cos(angle), size * np.sin(angle)
+            assert mean_loss(name, f.w + dw, f.b + db, x, y, **f.params) >= f.value * (1 - 1e-15)
+    assert f.global_minimum == (name != "barron" or f.params["alpha"] >= 1)
+
+
+@pytest.mark.parametrize("data", DATASETS)
+def test_mse_is_the_least_squares_line(data):
+    x, y = DATASETS[data]
+    f = fit("mse", x, y)
+    np.testing.assert_allclose([f.w, f.b], np.polyfit(x, y, 1), rtol=1e-12, atol=1e-13)
+    design = torch.tensor(np.stack([x, np.ones_like(x)], axis=1))
+    ref = torch.linalg.lstsq(design, torch.tensor(y)[:, None], driver="gelsd").solution.numpy().ravel()
+    np.testing.assert_allclose([f.w, f.b], ref, rtol=1e-12, atol=1e-13)
+    # Barron's loss at alpha = 2 is half the squared error in units of c: the same line.
+    for scale in (1.0, 0.5):
+        g = fit("barron", x, y, alpha=2.0, scale=scale)
+        np.testing.assert_allclose([g.w, g.b], [f.w, f.b], rtol=1e-12, atol=1e-13)
+
+
+def torch_lbfgs(name, x, y, params):
+    """Minimise the mean of the torch formula with L-BFGS (strong Wolfe), float64."""
+    theta = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    opt = torch.optim.LBFGS([theta], lr=1, max_iter=2000, tolerance_grad=1e-14, tolerance_change=1e-20,
+                            history_size=20, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        out = TORCH_REFERENCES[name](theta[0] * xt + theta[1], yt, **params).mean()
+        out.backward()
+        return out
+
+    for _ in range(5):
+        opt.step(closure)
+    return theta.detach().numpy()
+
+
+CONVEX = [(n, p) for n, p in SMOOTH if n != "barron" or p.get("alpha", 1.0) >= 1]
+
+
+@pytest.mark.parametrize("data", ["thirteen", "n60"])
+@pytest.mark.parametrize("name, params", CONVEX, ids=[i for (n, p), i in zip(SMOOTH, SMOOTH_IDS) if (n, p) in CONVEX])
+def test_convex_fits_agree_with_torch_lbfgs(name, params, data):
+    """The same minimum from a different optimiser started elsewhere (w = b = 0)."""
+    x, y = DATASETS[data]
+    f = fit(name, x, y, **params)
+    full = {**losses.get(name).defaults(), **params}
+    np.testing.assert_allclose([f.w, f.b], torch_lbfgs(name, x, y, full), rtol=1e-7, atol=1e-8)
+
+
+def test_robust_losses_ignore_the_outliers_that_drag_mse():
+    """Fitted to the thirteen points, MSE's line is pulled off by the two outliers; the
+    robust ones stay near the line through the other eleven, Barron's bounded losses
+    nearest of all."""
+    clean = np.ones(13, bool)
+    clean[list(OUTLIERS)] = False
+    w0, b0 = np.polyfit(X13[clean], Y13[clean], 1)
+
+    def miss(f):  # worst vertical gap to the clean line over the data's x range
+        return max(abs((f.w - w0) * xi + f.b - b0) for xi in (X13[0], X13[-1]))
+
+    mse = miss(fit("mse", X13, Y13))
+    assert mse > 1.0
+    for name, params in [("mae", {}), ("huber", {}), ("log_cosh", {}), ("barron", {})]:
+        assert miss(fit(name, X13, Y13, **params)) < 0.3 * mse, name
+    for alpha in (0.0, -2.0, -math.inf):
+        assert miss(fit("barron", X13, Y13, alpha=alpha)) < 0.2, alpha
+
+
+@pytest.mark.parametrize("name, params", [("huber", {}), ("log_cosh", {}), ("barron", {}),
+                                          ("barron", {"alpha": 0.0}), ("barron", {"alpha": -2.0}),
+                                          ("barron", {"alpha": -math.inf, "scale": 0.7}),
+                                          ("barron", {"alpha": 1e-12}), ("barron", {"alpha": 2 - 1e-12})])
+def test_curvature_is_the_derivative_of_the_gradient(name, params):
+    r = np.array([-25.0, -3.1, -1.2, -0.4, 0.0, 0.3, 0.9, 1.7, 4.4, 60.0])
+    if name == "huber":
+        r = r[np.abs(np.abs(r) - 1.0) > 1e-3]
+    h = 1e-5 * np.maximum(1.0, np.abs(r))
+    loss = losses.get(name)
+    fd = (loss.grad(r + h, 0.0, **params) - loss.grad(r - h, 0.0, **params)) / (2 * h)
+    with strict():
+        k = robust.curvature(name, r, **params)
+    np.testing.assert_allclose(k, fd, rtol=1e-6, atol=1e-9)
+
+
+def test_barron_curvature_is_negative_far_out_only_below_alpha_1():
+    r = np.linspace(0, 8, 401)
+    for alpha in (2.0, 1.5, 1.0):
+        assert (robust.curvature("barron", r, alpha=alpha) > 0).all()
+    for alpha in (0.5, 0.0, -2.0, -math.inf):
+        k = robust.curvature("barron", r, alpha=alpha)
+        assert k[0] > 0 and k[-1] < 0
+
+
+def test_curvature_at_huge_residuals_is_finite():
+    r = np.array([-1e300, -1e6, 1e6, 1e300])
+    for name, params in [("log_cosh", {}), ("barron", {"alpha": 0.5}), ("barron", {"alpha": -math.inf}),
+                         ("barron", {"alpha": 1.0, "scale": 1e-200}), ("huber", {})]:
+        with strict():
+            k = robust.curvature(name, r, **params)
+        assert np.isfinite(k).all() and (np.abs(k) < 1e-8).all(), (name, params, k)  # ~ r^(alpha - 2)
+
+
+def test_non_convex_barron_starts_from_the_mae_line_and_stays_in_its_valley():
+    """Below alpha = 1 there can be several minima; the fit is the one reached from the
+    MAE line, which on the thirteen points is the line through the inliers, not the one
+    through the outliers' side that MSE would suggest."""
+    mae = fit("mae", X13, Y13)
+    for alpha in (0.5, 0.0, -2.0, -math.inf):
+        f = fit("barron", X13, Y13, alpha=alpha, scale=0.5)
+        assert not f.global_minimum
+        assert abs(f.w - mae.w) < 0.05 and abs(f.b - mae.b) < 0.3
+        assert "IRLS" in f.method
+
+
+@pytest.mark.parametrize("name, params", [("mse", {}), ("mae", {}), ("huber", {}), ("log_cosh", {}),
+                                          ("barron", {}), ("barron", {"alpha": -2.0})])
+def test_data_far_from_x_0_fits_as_well_as_centred_data(name, params):
+    """x = 2000 ... 2012 (years): the same line as for x = 0 ... 12, moved; the gradient is
+    as small as float64 allows at that offset (b is about -1600, so one unit in its last
+    place moves the slope in w by about 1e-13 times 2000)."""
+    near = fit(name, X13, Y13, **params)
+    far = fit(name, X13 + 2000.0, Y13, **params)
+    assert far.value == pytest.approx(near.value, rel=1e-12)
+    if name != "mae":  # here MAE's minimum is a whole segment of lines (w from 0.79375 to 0.81)
+        assert far.w == pytest.approx(near.w, rel=1e-9)
+        assert far.b - near.b == pytest.approx(-2000.0 * near.w, rel=1e-9)
+    assert far.grad_norm < 1e-7
+
+
+# ------------------------------------------------------------------------- MAE
+
+
+def brute_force_mae(x, y):
+    """min over every line through two points of the mean absolute residual."""
+    best = math.inf
+    for i, j in itertools.combinations(range(x.size), 2):
+        if x[i] != x[j]:
+            w = (y[j] - y[i]) / (x[j] - x[i])
+            best = min(best, float(np.abs(w * x + (y[i] - w * x[i]) - y).mean()))
+    return best
+
+
+@pytest.mark.parametrize("data", ["thirteen", "n60"])
+def test_mae_fit_is_the_best_line_through_two_points(data):
+    x, y = DATASETS[data]
+    f = fit("mae", x, y)
+    assert f.value == pytest.approx(brute_force_mae(x, y), rel=1e-13, abs=1e-15)
+    # It passes through (at least) two of the points.
+    r = f.w * x + f.b - y
+    assert (np.abs(r) < 1e-12 * (1 + np.abs(y).max())).sum() >= 2
+    assert f.iterations == 0 and f.global_minimum
+
+
+@pytest.mark.parametrize("data", DATASETS)
+def test_mae_fit_satisfies_the_subgradient_condition(data):
+    """Pulls: sign(r) off the line, in [-1, 1] on it, and balanced: they sum to zero and so do
+    the pulls times x (0 is in the subdifferential of the mean absolute error)."""
+    x, y = DATASETS[data]
+    f = fit("mae", x, y)
+    p = pulls(f, x, y)
+    r = f.w * x + f.b - y
+    on = np.abs(r) < 1e-12 * (1 + np.abs(y).max())
+    np.testing.assert_array_equal(p[~on], np.sign(r[~on]))
+    assert (np.abs(p) <= 1).all()
+    scale = np.abs(x).sum()
+    assert abs(p.sum()) < 1e-12 * x.size and abs((p * x).sum()) < 1e-12 * scale
+    assert f.grad_norm < 1e-10
+
+
+@pytest.mark.parametrize("data", DATASETS)
+def test_no_small_perturbation_lowers_the_mae(data):
+    x, y = DATASETS[data]
+    f = fit("mae", x, y)
+    for angle in np.linspace(0, 2 * np.pi, 72, endpoint=False):
+        for size in (1e-1, 1e-3, 1e-6, 1e-9):
+            w, b = f.w + size * np.cos(angle), f.b + size * np.sin(angle)
+            assert mean_loss("mae", w, b, x, y) >= f.value * (1 - 1e-14)
+
+
+def test_mae_fit_of_a_few_hundred_points_matches_brute_force():
+    """n = 300: the full brute force over all 44,850 lines through two points, vectorised."""
+    x, y = DATASETS["n300"]
+    f = fit("mae", x, y)
+    i, j = np.triu_indices(x.size, 1)
+    keep = x[i] != x[j]
+    i, j = i[keep], j[keep]
+    w = (y[j] - y[i]) / (x[j] - x[i])
+    b = y[i] - w * x[i]
+    best = min(float(np.abs(w[k:k + 2000, None] * x + b[k:k + 2000, None] - y).mean(axis=1).min())
+               for k in range(0, w.size, 2000))
+    assert f.value == pytest.approx(best, rel=1e-13)
+
+
+def test_mae_with_ties_and_repeated_x():
+    """Repeated x values and an exactly collinear subset: still the exact minimum."""
+    x = np.array([0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 3.0, 4.0])
+    y = np.array([1.0, 3.0, 2.0, 2.0, 3.0, 4.0, 9.0, 5.0])
+    f = fit("mae", x, y)
+    assert f.value == pytest.approx(brute_force_mae(x, y), rel=1e-14)
+    p = pulls(f, x, y)
+    assert (np.abs(p) <= 1).all() and abs(p.sum()) < 1e-12 and abs((p * x).sum()) < 1e-12
+    # Points all on one line: MAE and every smooth loss recover it, every pull zero.
+    xs = np.arange(6.0)
+    for name in robust.LINE_LOSSES:
+        g = fit(name, xs, 2 * xs - 1)
+        assert g.w == pytest.approx(2, abs=1e-12) and g.b == pytest.approx(-1, abs=1e-12)
+        np.testing.assert_allclose(pulls(g, xs, 2 * xs - 1), 0, atol=1e-12)
+
+
+# ----------------------------------------------------------------------- pulls
+
+
+def test_mse_pulls_are_twice_the_residuals_and_the_outlier_balances_the_rest():
+    f = fit("mse", X13, Y13)
+    p = pulls(f, X13, Y13)
+    r = f.w * X13 + f.b - Y13
+    np.testing.assert_allclose(p, 2 * r, rtol=1e-15)
+    top = 9  # the outlier far above: the line passes below it, so it pulls up (negative)
+    assert p[top] < 0 and np.abs(p).argmax() == top
+    np.testing.assert_allclose(p[top], -np.delete(p, top).sum(), rtol=1e-12)
+    assert abs((p * X13).sum()) < 1e-11
+
+
+@pytest.mark.parametrize("name, params, bound", [("mae", {}, 1.0), ("huber", {}, 1.0), ("huber", {"delta": 0.3}, 0.3),
+                                                 ("log_cosh", {}, 1.0), ("barron", {"alpha": 1.0, "scale": 2.0}, 0.5)])
+def test_bounded_pulls(name, params, bound):
+    """MAE's pulls lie in [-1, 1], Huber's in [-delta, delta], log-cosh's and Charbonnier's
+    in (-1/c, 1/c): an outlier pulls no harder than a point at the boundary."""
+    f = fit(name, X13, Y13, **params)
+    p = pulls(f, X13, Y13)
+    assert (np.abs(p) <= bound * (1 + 1e-15)).all()
+    if name != "log_cosh" and name != "barron":
+        np.testing.assert_allclose(np.abs(p[list(OUTLIERS)]), bound, rtol=1e-15)
+    assert abs(p.sum()) < 1e-10 * X13.size and abs((p * X13).sum()) < 1e-10 * X13.sum()
+
+
+def test_barron_outliers_pull_less_as_alpha_drops():
+    """The outliers' share of the total pull shrinks with alpha; below 0 it nearly vanishes."""
+    shares = []
+    for alpha in (2.0, 1.0, 0.0, -2.0, -math.inf):
+        f = fit("barron", X13, Y13, alpha=alpha)
+        p = np.abs(pulls(f, X13, Y13))
+        shares.append(p[list(OUTLIERS)].sum() / p.sum())
+    assert all(a > b for a, b in zip(shares, shares[1:]))
+    assert shares[-1] < 1e-9 and shares[0] > 0.5
+
+
+def test_pulls_on_other_points_and_line_fit_predict():
+    f = fit("huber", X13, Y13)
+    x = np.array([0.5, 20.0])
+    np.testing.assert_allclose(f.predict(x), f.w * x + f.b)
+    p = pulls(f, x, f.predict(x) + np.array([0.2, -5.0]))  # points below, then far above, the line
+    np.testing.assert_allclose(p, [-0.2, 1.0], rtol=1e-12)
+
+
+# ----------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("loss", ["bce", "focal", "poisson", None, 3])
+def test_unknown_loss_lists_the_allowed_ones(loss):
+    with pytest.raises(ValueError, match=r"fit_line: 'loss' must be one of mse, mae, huber, log_cosh, barron"):
+        robust.fit_line(loss, X13, Y13)
+
+
+def test_a_registry_loss_object_is_accepted():
+    assert robust.fit_line(losses.get("huber"), X13, Y13) == robust.fit_line("huber", X13, Y13)
+
+
+@pytest.mark.parametrize("x, y, match", [
+    (np.arange(4.0), np.arange(5.0), r"'x' and 'y' must be 1-D arrays of one length, got shapes \(4,\) and \(5,\)"),
+    (np.ones((3, 2)), np.ones((3, 2)), r"'x' and 'y' must be 1-D"),
+    (np.array(1.0), np.array(2.0), r"'x' and 'y' must be 1-D"),
+    (np.array([1.0]), np.array([2.0]), r"'x' and 'y' need at least 2 points, got 1"),
+    (np.array([]), np.array([]), r"'x' and 'y' need at least 2 points, got 0"),
+    (np.full(5, 2.0), np.arange(5.0), r"'x' must hold at least two different values \(all are 2\)"),
+    (np.array([0.0, np.nan, 2.0]), np.arange(3.0), r"'x' must be finite"),
+    (np.arange(3.0), np.array([0.0, np.inf, 2.0]), r"'y' must be finite"),
+    (np.arange(3.0), ["a", "b", "c"], r"'y' must be real numbers"),
+])
+@pytest.mark.parametrize("loss", ["mse", "mae", "barron"])
+def test_bad_data(x, y, match, loss):
+    with pytest.raises(ValueError, match=r"fit_line: " + match):
+        robust.fit_line(loss, x, y)
+
+
+@pytest.mark.parametrize("loss, params, match", [
+    ("huber", {"delta": -1.0}, r"huber: parameter 'delta' must be in \(0, inf\), got -1\.0"),
+    ("huber", {"delta": 0.0}, r"huber: parameter 'delta' must be in \(0, inf\)"),
+    ("barron", {"alpha": 3.0}, r"barron: parameter 'alpha' must be in \[-inf, 2\], got 3\.0"),
+    ("barron", {"alpha": float("nan")}, r"barron: parameter 'alpha' must be in \[-inf, 2\]"),
+    ("barron", {"scale": 0.0}, r"barron: parameter 'scale' must be in \(0, inf\)"),
+    ("barron", {"gamma": 1.0}, r"fit_line: unknown parameter 'gamma' for barron; barron takes: alpha, scale"),
+    ("mse", {"delta": 1.0}, r"fit_line: unknown parameter 'delta' for mse; mse takes no parameters"),
+])
+def test_bad_loss_parameters(loss, params, match):
+    with pytest.raises(ValueError, match=match):
+        robust.fit_line(loss, X13, Y13, **params)
+
+
+def test_bad_arguments_of_pulls_objective_and_curvature():
+    f = robust.fit_line("mse", X13, Y13)
+    with pytest.raises(ValueError, match=r"pulls: 'fit' must be a LineFit"):
+        robust.pulls((f.w, f.b), X13, Y13)
+    with pytest.raises(ValueError, match=r"pulls: 'x' and 'y' must be 1-D arrays of one length"):
+        robust.pulls(f, X13, Y13[:5])
+    with pytest.raises(ValueError, match=r"objective: 'w' and 'b' must be finite"):
+        robust.objective("mse", math.nan, 0.0, X13, Y13)
+    value, grad = robust.objective("mse", f.w, f.b, X13, Y13)
+    assert value == f.value and np.hypot(*grad) < 1e-10
+    with pytest.raises(ValueError, match=r"curvature: 'loss' must be one of mse, huber, log_cosh, barron"):
+        robust.curvature("mae", 1.0)
+    with pytest.raises(ValueError, match=r"curvature: 'r' must be finite"):
+        robust.curvature("mse", [0.0, math.inf])
+    with pytest.raises(ValueError, match=r"barron: parameter 'scale'"):
+        robust.curvature("barron", 1.0, scale=-1.0)
+
+
+def test_line_fit_is_frozen_and_inputs_are_not_modified():
+    x, y = X13.copy(), Y13.copy()
+    f = robust.fit_line("barron", x, y, alpha=-2.0)
+    np.testing.assert_array_equal(x, X13)
+    np.testing.assert_array_equal(y, Y13)
+    with pytest.raises(AttributeError):
+        f.w = 0.0  # type: ignore[misc]
+    assert isinstance(f.w, float) and isinstance(f.b, float) and isinstance(f.iterations, int)
+
+
+def test_robust_imports_only_numpy_and_the_losses():
+    tree = ast.parse((ROOT / "lossdocs" / "robust.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported |= ({f"lossdocs.{a.name}" for a in node.names} if node.module == "lossdocs"
+                         else {node.module})
+    assert imported <= {"__future__", "math", "dataclasses", "numpy", "lossdocs.losses"}, imported
