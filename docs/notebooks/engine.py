@@ -194,9 +194,9 @@ pred = np.array([1.0, 2.5, -0.5, 4.0])
 target = np.array([1.5, 2.0, 0.5, 2.0])
 residual = pred - target
 mae = losses.get("mae")
-print("residuals    ", residual)
-print("MSE by hand  ", np.mean(residual**2), "  engine", mse.value(pred, target).mean())
-print("MAE by hand  ", np.mean(np.abs(residual)), "  engine", mae.value(pred, target).mean())
+print(f"residuals     {residual}\n"  # one print per cell: the page's output never splits
+      f"MSE by hand   {np.mean(residual**2)}   engine {mse.value(pred, target).mean()}\n"
+      f"MAE by hand   {np.mean(np.abs(residual))}   engine {mae.value(pred, target).mean()}")
 
 # %% [markdown]
 # ### Exercise 2: Huber turns into half of MSE
@@ -217,9 +217,10 @@ print("MAE by hand  ", np.mean(np.abs(residual)), "  engine", mae.value(pred, ta
 
 # %%
 half_mse = mse.value(pred, target).mean() / 2
-print(f"half the MSE {half_mse:.4f}")
+lines = [f"half the MSE {half_mse:.4f}"]
 for delta in (0.5, 1.0, 2.0, 4.0):
-    print(f"Huber δ = {delta:<4g} mean {huber.value(pred, target, delta=delta).mean():.4f}")
+    lines.append(f"Huber δ = {delta:<4g} mean {huber.value(pred, target, delta=delta).mean():.4f}")
+print("\n".join(lines))
 
 # %% [markdown]
 # ### Exercise 3: a descent and its loss curve
@@ -249,12 +250,14 @@ line = landscape.PRESETS["sloped_line"]
 floor = landscape.minimum("mse", line)[2]
 runs = {lr: descent.trajectory("mse", line.x, line.y, start=(3.0, 0.5), optimizer="sgd",
                                lr=lr, steps=150) for lr in (1.0, 0.02)}
+lines = []
 for lr, run in runs.items():
     rises = int(np.sum(np.diff(run.loss) > 0))
-    print(f"η = {lr:<4g} loss {run.loss[0]:.4f} -> {run.loss[-1]:.6f}, went up on {rises} steps")
+    lines.append(f"η = {lr:<4g} loss {run.loss[0]:.4f} -> {run.loss[-1]:.6f}, went up on {rises} steps")
 near = runs[1.0].loss <= 1.01 * floor
 settled = int(np.flatnonzero(~near)[-1]) + 1  # after the last step outside 1% of the floor
-print(f"lowest possible {floor:.6f}; η = 1 stays within 1% of it from step {settled}")
+lines.append(f"lowest possible {floor:.6f}; η = 1 stays within 1% of it from step {settled}")
+print("\n".join(lines))
 
 steps = np.arange(151)
 chart = svg.Chart(
@@ -298,12 +301,11 @@ true = np.array([0, 0, 2, 1])
 weight = np.array([1.0, 1.0, 4.0])
 logits = np.log(probs)
 each = classification.cross_entropy(logits, true, reduction="none")
-print("per example   ", np.round(each, 3))
-print("plain mean    ", round(float(classification.cross_entropy(logits, true)), 4))
 weighted_sum = classification.cross_entropy(logits, true, weight=weight, reduction="sum")
-print("weighted sum  ", round(float(weighted_sum), 4), " / weights of the true classes",
-      weight[true].sum())
-print("weighted mean ", round(float(classification.cross_entropy(logits, true, weight=weight)), 4))
+print(f"per example    {np.round(each, 3)}\n"
+      f"plain mean     {float(classification.cross_entropy(logits, true)):.4f}\n"
+      f"weighted sum   {float(weighted_sum):.4f}  / weights of the true classes {weight[true].sum():g}\n"
+      f"weighted mean  {float(classification.cross_entropy(logits, true, weight=weight)):.4f}")
 
 # %% [markdown]
 # ## Drawing the losses
