@@ -829,6 +829,8 @@ def test_formulas_and_parameter_grids_are_usable(name):
         assert p.default in p.choices
         for c in p.choices:
             assert p.check(c) == c
+        if len(p.choices) == 1:
+            continue  # a parameter the widgets hold fixed (Barron's scale): no slider
         steps = np.diff(p.choices)
-        assert len(p.choices) >= 2 and (steps > 0).all()
+        assert (steps > 0).all()
         np.testing.assert_allclose(steps, steps[0], rtol=1e-9)

@@ -145,6 +145,7 @@ FIGURES = {
     "imbalance-lab": classification_figures.imbalance_lab,
     "training-curves": training_figures.training_curves,
     "reduction-explorer": training_figures.reduction_explorer,
+    "outlier-lab": training_figures.outlier_lab,
 }
 
 

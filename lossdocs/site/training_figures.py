@@ -8,6 +8,7 @@ import numpy as np
 
 from lossdocs import training
 from lossdocs.site import svg
+from lossdocs.widgets import outlier as ow
 from lossdocs.widgets import reduction as rw
 from lossdocs.widgets import training as tw
 
@@ -79,4 +80,40 @@ def reduction_explorer() -> tuple[str, str]:
         "or 'none', turn the weights off, and change the batch size."
     )
     return (f'<span class="lossdocs-fallback__pair">{svg.render(bars, text)}{svg.render(lines, text)}</span>',
+            text)
+
+
+def outlier_lab() -> tuple[str, str]:
+    """The opening data with every loss's fitted line, and the chosen loss's pulls."""
+    atlas = ow.outlier_atlas()
+    d = ow.DEFAULT
+    x, y = ow.data(d["place"], d["height"])
+    n = atlas["n_points"]
+    series = []
+    for loss, label in ow.LOSSES:
+        i = ow._slot(atlas, d["place"], d["height"], ow.variant_index(loss, d["delta"], d["alpha"]))
+        series.append(svg.Series(np.array(ow.X_RANGE), atlas["ends"][2 * i:2 * i + 2].astype(np.float64), label,
+                                 ow.COLORS[loss], dashed=ow.DASHES[loss] != "solid",
+                                 width=4 if loss == d["loss"] else 2))
+    series += [svg.Series(x[:-1], y[:-1], "points", ow.POINT_COLOR, points=True, width=4),
+               svg.Series(x[-1:], y[-1:], "outlier", ow.OUTLIER_COLOR, points=True, width=7)]
+    lines = svg.Chart(title="Lines fitted by each loss to the 13 points", xlabel="x", ylabel="y",
+                      xlim=ow.X_RANGE, ylim=(-6.5, 17.5), width=420, height=300, series=series)
+    i = ow._slot(atlas, d["place"], d["height"], ow.variant_index(d["loss"], d["delta"], d["alpha"]))
+    p = atlas["pulls"][i * n:(i + 1) * n].astype(np.float64)
+    span = atlas["pull_span"][ow.variant_index(d["loss"], d["delta"], d["alpha"])]
+    title = ow.pull_title(atlas, d["place"], d["height"], d["loss"], d["delta"], d["alpha"])
+    bars = svg.Chart(title=title, xlabel="x of the point", ylabel="pull ∂ℓ/∂ŷ", xlim=ow.X_RANGE, ylim=(-span, span),
+                     width=420, height=300,
+                     series=[svg.Series(np.array([xi, xi]), np.array([0.0, pi]), "",
+                                        ow.OUTLIER_COLOR if k == n - 1 else ow.POINT_COLOR, width=9)
+                             for k, (xi, pi) in enumerate(zip(x, p))])
+    text = (
+        f"The outlier lab opens with twelve points near the line y = 0.5 x + 1 and one outlier "
+        f"{d['height']:g} above it {dict((k, t) for k, t, _ in ow.PLACES)[d['place']]}. {title}: under MSE the one far point pulls as hard as "
+        "all the others together, so the MSE line tilts towards it, while the MAE, Huber, log-cosh and "
+        "Barron lines stay with the twelve. With JavaScript on you can move the outlier, and show the "
+        "pulls of each loss, with Huber's δ and Barron's α."
+    )
+    return (f'<span class="lossdocs-fallback__pair">{svg.render(lines, text)}{svg.render(bars, text)}</span>',
             text)

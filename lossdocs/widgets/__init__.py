@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, reduction, softmax, training
+from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, outlier, reduction, softmax, training
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,14 @@ class Widget:
 
 
 WIDGETS: dict[str, Widget] = {
-    "loss-explorer": Widget("loss-explorer", explorer.build, (830, 991)),
+    "loss-explorer": Widget("loss-explorer", explorer.build, (877, 1039)),
     "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
     "descent": Widget("descent", descent.build, (615, 1163)),
     "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
     "training-curves": Widget("training-curves", training.build, (413, 764)),
+    "outlier-lab": Widget("outlier-lab", outlier.build, (635, 680)),
     "reduction-explorer": Widget("reduction-explorer", reduction.build, (337, 659)),
 }
 

@@ -43,7 +43,7 @@ for (const [key, slider] of Object.entries(params)) {
 function paramIndex(name) {
   return atlas.losses[name].params.map((p) => {
     const s = params[name + "." + p]
-    return Math.round((s.value - s.start) / s.step)
+    return s === undefined ? 0 : Math.round((s.value - s.start) / s.step)  // no slider: its one choice
   }).join(",")
 }
 

@@ -201,6 +201,8 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     param_sliders = {}
     for name, loss in losses.REGISTRY.items():
         for p in loss.params:
+            if len(p.choices) < 2:
+                continue  # a fixed parameter (Barron's scale): nothing to slide
             shown = name in (primary, overlay)
             param_sliders[_param_key(name, p.name)] = Slider(
                 title=f"{p.label} (used by {loss.label})", start=p.choices[0], end=p.choices[-1],
