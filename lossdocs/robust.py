@@ -121,7 +121,12 @@ def curvature(loss: str, r, **params) -> np.ndarray:
     unknown = sorted(set(params) - set(kw))
     if unknown:
         raise ValueError(f"curvature: unknown parameter '{unknown[0]}' for {loss}")
-    r = finite_array(r, "r", "curvature")
+    return _curvature(loss, finite_array(r, "r", "curvature"), kw)
+
+
+def _curvature(loss: str, r, kw: dict) -> np.ndarray:
+    """:func:`curvature` on checked input (the fits call it in their inner loop)."""
+    r = np.asarray(r, dtype=np.float64)
     with np.errstate(**_QUIET):
         if loss == "mse":
             return np.full(r.shape, 2.0)
@@ -158,17 +163,24 @@ def _barron_curvature(r, alpha, c):
     return np.where(pos, _times(part, inv_c2), inv_c2)
 
 
+def _kernel(kernel, pred, ys, params) -> np.ndarray:
+    """A loss's own kernel on input that ``_check`` has already validated: the inner loops
+    of the fits skip the registry's per-call validation (most of their time otherwise)."""
+    with np.errstate(**_QUIET):
+        return np.asarray(kernel(pred, ys, **params), dtype=np.float64)
+
+
 def _residuals(theta, xs, ys):
     return theta[0] * xs + theta[1] - ys
 
 
 def _value(fn, theta, xs, ys, params) -> float:
     with np.errstate(**_QUIET):
-        return float(fn.value(theta[0] * xs + theta[1], ys, **params).mean())
+        return float(_kernel(fn._value, theta[0] * xs + theta[1], ys, params).mean())
 
 
 def _gradient(fn, theta, xs, ys, params) -> np.ndarray:
-    g = fn.grad(theta[0] * xs + theta[1], ys, **params)
+    g = _kernel(fn._grad, theta[0] * xs + theta[1], ys, params)
     return np.array([np.mean(g * xs), np.mean(g)])
 
 
@@ -259,14 +271,14 @@ def _irls_step(fn, theta, us, ys, params, curv0):
     """The IRLS (majorise-minimise) update: weighted least squares with weights
     loss'(r) / r (the curvature at 0 where r = 0)."""
     r = _residuals(theta, us, ys)
-    g = fn.grad(theta[0] * us + theta[1], ys, **params)
+    g = _kernel(fn._grad, theta[0] * us + theta[1], ys, params)
     safe = np.where(r != 0, r, 1.0)
     weights = np.where(r != 0, g / safe, curv0)
     return _least_squares(us, ys, np.maximum(weights, 0.0))
 
 
 def _hessian(name, theta, us, ys, params):
-    k = curvature(name, _residuals(theta, us, ys), **params)
+    k = _curvature(name, _residuals(theta, us, ys), params)
     return np.array([[np.mean(k * us * us), np.mean(k * us)], [np.mean(k * us), np.mean(k)]])
 
 
@@ -274,8 +286,8 @@ def _rounding_floor(fn, theta, xs, ys, params) -> float:
     """How small the computed gradient can get at (w, b) = theta: eps times the size of its
     terms, each loss'(r) x plus the slope change from rounding r = w x + b - y itself."""
     pred = theta[0] * xs + theta[1]
-    g = np.abs(fn.grad(pred, ys, **params))
-    k = np.abs(curvature(fn.name, pred - ys, **params)) if fn.name != "mae" else 0.0
+    g = np.abs(_kernel(fn._grad, pred, ys, params))
+    k = np.abs(_curvature(fn.name, pred - ys, params)) if fn.name != "mae" else 0.0
     size = np.abs(theta[0] * xs) + abs(theta[1]) + np.abs(ys)
     return 64 * _EPS * float(np.mean((g + k * size) * (1.0 + np.abs(xs))))
 
@@ -316,7 +328,7 @@ def _minimise(fn, theta, xs, ys, params, irls_first: int):
     us = (xs - m) / s
     factor = 1.0 + s + abs(m)  # |gradient in x| <= factor |gradient in u|
     theta = np.array([theta[0] * s, theta[1] + theta[0] * m])  # w' = w s, b' = b + w m
-    curv0 = float(curvature(fn.name, 0.0, **params))
+    curv0 = float(_curvature(fn.name, 0.0, params))
     value = _value(fn, theta, us, ys, params)
     grad = _gradient(fn, theta, us, ys, params)
     steps = 0

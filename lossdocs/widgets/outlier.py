@@ -17,6 +17,7 @@ outlier height, place, δ and α the controls offer; the page only picks one.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -73,6 +74,7 @@ def variant_index(loss: str, delta: float, alpha: float) -> int:
     return variants().index((loss, params))
 
 
+@functools.cache  # built once per build: the widget and its static figure share it
 def outlier_atlas() -> dict:
     """For every place, height and loss variant: the fitted line's ends at X_RANGE and
     the thirteen pulls (float32, flat, indexed [place][height][variant])."""

@@ -15,6 +15,7 @@ build time for every batch size; the page only picks one.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,7 @@ def state(kind: str, reduction: str, weights: str, size: int) -> dict:
             "mean_by_n": float(shown.sum() / n)}
 
 
+@functools.cache  # built once per build: the widget and its static figure share it
 def reduction_atlas() -> dict:
     """Every setting's numbers, as flat float arrays indexed (kind, reduction, weights, size-1)."""
     out = {"kinds": [k for k, _ in BATCHES], "reductions": [r for r, _ in REDUCTIONS],
