@@ -49,6 +49,7 @@ ENDINGS = [
     ("loss-landscape.md", "classification.md"),
     ("classification.md", "walking-downhill.md"),
     ("walking-downhill.md", "reading-the-loss-curve.md"),
+    ("reading-the-loss-curve.md", "beyond.md"),
 ]
 
 WORDS_PER_MINUTE = (120, 250)  # a slow and a fast reader of technical prose

@@ -1,0 +1,528 @@
+"""The lesson *Reading the loss curve*: every number it quotes is the engine's, found in its own
+sentence (or table row) as a whole number; every widget-state link opens a real state of the
+widget it names, and a link whose text names a setting ("3 units", "epoch 79", "σ = 0.6")
+opens that setting; the page has the sections issue #11 asks for, and only known widgets.
+
+The training numbers are the runs the widget shows (``lossdocs.widgets.training.runs()``, the
+engine's ``train_grid``). Late in a wide network's run Adam turns chaotic (see
+``lossdocs.training``), so the page quotes those values to two digits with "about"; early values
+and the stable runs (``tests/test_training.py::STABLE``) are quoted as the widget's readout
+prints them, to three. Sentences are found with the FAQ tests' helpers (``test_faq.segment_of``,
+``_number_in``: "0.5" is not in "0.54").
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+from bokeh.models import Slider
+from test_faq import LINK, MARKER, _number_in, check_control, segment_of, state_links, whole
+
+from lossdocs import classification, descent, landscape
+from lossdocs import training as T
+from lossdocs.widgets import WIDGETS
+from lossdocs.widgets import descent as descent_widget
+from lossdocs.widgets import training as tw
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = ROOT / "docs" / "lessons"
+PAGE = "reading-the-loss-curve.md"
+WIDGET = "training-curves"
+OPENING = tuple(tw.DEFAULT[k] for k in tw.KEYS)  # (30, 10, 0.6, 0.0)
+
+
+def text_of(page: str = PAGE) -> str:
+    return (LESSONS / page).read_text(encoding="utf-8")
+
+
+def sentence(where: str) -> str:
+    return segment_of(text_of(), where, PAGE)
+
+
+def quoted(where: str, literal: str, value: float) -> str:
+    return _number_in(sentence(where), literal, value)
+
+
+def runs():
+    return tw.runs()
+
+
+def at(run: T.Run, epoch: int) -> int:
+    """The index of a recorded epoch."""
+    hits = np.flatnonzero(run.epochs == epoch)
+    assert hits.size == 1, f"epoch {epoch} is not recorded"
+    return int(hits[0])
+
+
+def floor(n: int | None, noise: float) -> float:
+    """The MSE of the true curve sin(πx) on a run's validation points (n None) or on its
+    first n training points: the labels' own noise."""
+    d = T.data(n or 2, noise)
+    x, y = (d.x_val, d.y_val) if n is None else (d.x, d.y)
+    return float(np.mean((T.target(x) - y) ** 2))
+
+
+# ------------------------------------------------------------------ the widget
+
+
+def test_widget_description():
+    quoted("trained on the mean squared error by", "0.02", T.LR)
+    quoted("trained on the mean squared error by", "2000", T.EPOCHS)
+    assert T.BETAS == (0.9, 0.999) and T.EPS == 1e-8  # "PyTorch's defaults otherwise"
+    quoted("The validation set is 200", "200", T.N_VAL)
+    s = sentence("Four sliders choose the setting")
+
+    def spelled(values) -> str:
+        words = [f"{v:g}" for v in values]
+        return ", ".join(words[:-1]) + " or " + words[-1]
+
+    for key in tw.KEYS:
+        assert f"({spelled(T.GRID[key])}" in s, key
+    assert "(0, 0.001 or 0.01)" in s and T.GRID["weight_decay"] == (0.0, 0.001, 0.01)
+    assert len(tw.settings()) == len(runs()) == 108
+    quoted("combinations were trained", "108", len(runs()))
+    quoted("steps through 42 recorded epochs", "42", T.RECORDED.size)
+    ratios = T.RECORDED[1:] / T.RECORDED[:-1]
+    assert T.RECORDED[0] == 1 and T.RECORDED[-1] == T.EPOCHS and ratios[-10:].std() < 0.01  # log-spaced
+    quoted("over the training points (filled)", "60", tw.VAL_SHOWN)
+
+
+def test_the_widget_opens_on_the_hardest_case():
+    assert OPENING == (max(T.GRID["hidden"]), min(T.GRID["n_train"]), max(T.GRID["noise"]), 0.0)
+    s = sentence("The widget opens on the hardest case")
+    for literal, value in (("30", OPENING[0]), ("10", OPENING[1]), ("0.6", OPENING[2])):
+        _number_in(s, literal, value)
+
+
+# ------------------------------------------------------------------ over-fitting
+
+
+def test_overfitting_on_the_opening_setting():
+    r = runs()[OPENING]
+    s = "After the first epoch the training MSE is"
+    quoted(s, "0.583", r.train_loss[0])
+    quoted(s, "0.858", r.val_loss[0])
+    best = r.best_epoch
+    s = "reaches its lowest value"
+    quoted(s, "0.519", r.val_loss[best])
+    quoted(s, "79", r.epochs[best])
+    quoted(s, "0.214", r.train_loss[best])
+    s = "Training keeps falling, to about"
+    quoted(s, "0.04", r.train_loss[-1])
+    quoted(s, "2000", r.epochs[-1])
+    quoted(s, "1.1", r.val_loss[-1])
+    assert "roughly twice its best" in sentence(s) and 1.8 < r.val_loss[-1] / r.val_loss[best] < 2.3
+    assert r.train_loss[-1] < r.train_loss[best] / 4  # keeps falling after the best epoch
+    # The curve swings far below -1 at the end, and not at the best epoch.
+    assert r.snapshots[-1].min() < -1.5 and r.snapshots[best].min() > -1.5
+    assert "far below −1" in sentence("swings far below")
+
+
+def test_the_noise_floors():
+    r = runs()[OPENING]
+    s = "Even the true curve scores"
+    quoted(s, "0.354", floor(None, 0.6))
+    quoted(s, "0.36", 0.6 ** 2)
+    quoted(s, "0.519", r.val_loss[r.best_epoch])
+    assert "about three times it" in sentence(s) and 2.7 < r.val_loss[-1] / floor(None, 0.6) < 3.3
+    quoted("On its ten training points", "0.341", floor(10, 0.6))
+    quoted("A network that scores about", "0.04", r.train_loss[-1])
+    assert r.train_loss[-1] < floor(10, 0.6) / 5
+
+
+def test_three_units_overfit_smoothly():
+    r = runs()[(3, 10, 0.6, 0.0)]  # a stable run (tests/test_training.py::STABLE)
+    best = r.best_epoch
+    s = "Validation bottoms out at"
+    quoted(s, "0.485", r.val_loss[best])
+    quoted(s, "177", r.epochs[best])
+    quoted(s, "1.42", r.val_loss[-1])
+    quoted(s, "2000", r.epochs[-1])
+    quoted(s, "0.366", r.train_loss[best])
+    quoted(s, "0.137", r.train_loss[-1])
+
+
+def test_patience():
+    r = runs()[OPENING]
+    first = int(np.argmin(r.val_loss[:10]))
+    s = "validation had an early low of"
+    quoted(s, "0.587", r.val_loss[first])
+    assert r.epochs[first] in (5, 6)
+    quoted(s, "5", 5)
+    peak = first + int(np.argmax(r.val_loss[first:at(r, 79)]))
+    quoted(s, "0.753", r.val_loss[peak])
+    quoted(s, "16", r.epochs[peak])
+    assert r.val_loss[peak] > r.val_loss[first] and r.epochs[r.best_epoch] == 79
+    quoted(s, "79", 79)
+
+
+# ------------------------------------------------------------------ under-fitting and remedies
+
+
+def test_one_unit_underfits():
+    r = runs()[(1, 100, 0.1, 0.0)]
+    s = "Both curves come down together and level off"
+    quoted(s, "0.0761", r.train_loss[-1])
+    quoted(s, "0.0762", r.val_loss[-1])
+    quoted(s, "0.00984", floor(None, 0.1))
+    ratio = r.val_loss[-1] / floor(None, 0.1)
+    assert "nearly eight times" in sentence(s) and 7.3 < ratio < 8 and r.train_loss[-1] / floor(None, 0.1) < 8
+    assert abs(r.val_loss[-1] / r.val_loss[at(r, 891)] - 1) < 0.01  # levelled off
+    fit = r.snapshots[-1]
+    assert np.all(np.diff(fit) > 0)  # a single S-shaped step
+    s = "One tanh unit can only draw"
+    quoted(s, "−0.67", fit.min())
+    quoted(s, "0.64", fit.max())
+
+
+def test_three_units_fit_the_same_data():
+    r = runs()[(3, 100, 0.1, 0.0)]
+    s = "the curve can bend twice"
+    quoted(s, "0.00877", r.train_loss[-1])
+    quoted(s, "0.0110", r.val_loss[-1])
+    assert abs(r.val_loss[-1] - floor(None, 0.1)) < 0.002  # "right beside the noise floor"
+
+
+def test_weight_decay_closes_the_gap():
+    plain, decayed = runs()[OPENING], runs()[OPENING[:3] + (0.01,)]
+    s = "the final validation loss drops to about"
+    quoted(s, "0.56", decayed.val_loss[-1])
+    quoted(s, "1.1", plain.val_loss[-1])
+    quoted(s, "0.17", decayed.train_loss[-1])
+    quoted(s, "0.04", plain.train_loss[-1])
+    s = "The gap shrinks from about"
+    quoted(s, "1.0", plain.val_loss[-1] - plain.train_loss[-1])
+    quoted(s, "0.39", decayed.val_loss[-1] - decayed.train_loss[-1])
+    assert "λ = 0.01" in text_of() and max(T.GRID["weight_decay"]) == 0.01
+
+
+def test_more_data_closes_the_gap():
+    big, mid = runs()[(30, 100, 0.6, 0.0)], runs()[(30, 30, 0.6, 0.0)]
+    s = "Training ends at about 0.30"
+    quoted(s, "0.30", big.train_loss[-1])
+    quoted(s, "0.42", big.val_loss[-1])
+    quoted(s, "0.12", big.val_loss[-1] - big.train_loss[-1])
+    quoted("the training loss stays close to the", "0.341", floor(100, 0.6))
+    assert abs(big.train_loss[-1] - floor(100, 0.6)) < 0.05
+    quoted("With 30\npoints".replace("\n", " "), "0.62", mid.val_loss[-1])
+
+
+def test_a_healthy_run():
+    r = runs()[(3, 100, 0.1, 0.0)]
+    s = "The training loss lingers between about"
+    quoted(s, "22", 22)
+    quoted(s, "57", 57)
+    shelf = r.train_loss[at(r, 22):at(r, 57) + 1]
+    assert shelf.min() >= 0.16 and shelf.max() <= 0.185
+    quoted(s, "0.16", shelf.min())
+    quoted(s, "0.18", shelf.max())
+    assert r.train_loss[-1] < shelf.min() / 10  # dropping again
+    quoted("the lowest\nvalidation loss comes at epoch".replace("\n", " "), "1701", r.epochs[r.best_epoch])
+    assert r.best_epoch >= r.epochs.size - 2
+    s = "sit either side of the noise floor"
+    quoted(s, "0.00877", r.train_loss[-1])
+    quoted(s, "0.0110", r.val_loss[-1])
+    quoted(s, "0.00984", floor(None, 0.1))
+    assert r.train_loss[-1] < floor(None, 0.1) < r.val_loss[-1]
+
+
+def test_log_axes():
+    s = "the late fall from"
+    for literal in ("0.1", "0.01", "1"):
+        _number_in(sentence(s), literal, float(literal))
+    assert math.log10(0.1 / 0.01) == pytest.approx(math.log10(1 / 0.1))
+    s = "the epochs from 1 to 10 get as much width"
+    assert math.log10(10 / 1) == pytest.approx(math.log10(1000 / 100))
+    for literal in ("1", "10", "100", "1000"):
+        _number_in(sentence(s), literal, float(literal))
+
+
+# ------------------------------------------------------------------ lesson four's runs, quoted here
+
+
+@functools.cache
+def descent_run(lr: float, **kw) -> descent.Trajectory:
+    p = landscape.PRESETS["sloped_line"]
+    return descent.trajectory("mse", p.x, p.y, (3.0, 0.5), "sgd", lr=lr, steps=descent_widget.STEPS, **kw)
+
+
+def test_plateaus_and_noise_borrowed_from_lesson_four():
+    high = descent_run(10.0)
+    s = "a learning rate that is too large throws"
+    quoted(s, "0.527", high.loss[2])
+    quoted(s, "0.000124", landscape.minimum("mse", landscape.PRESETS["sloped_line"])[2])
+    one = descent_run(0.5, batch_size=1, seed=descent_widget.SEED)
+    full = descent_run(0.5)
+    s = "makes the loss over all points rise on"
+    quoted(s, "75", (np.diff(one.loss) > 0).sum())
+    quoted(s, "150", descent_widget.STEPS)
+    assert not (np.diff(full.loss) > 0).any()
+
+
+# ------------------------------------------------------------------ the house-price trace
+
+PRICE = 300_000
+TRACE = {1: 250_000, 100: 295_000, 1000: 299_500}
+
+
+def table_rows() -> dict[str, list[str]]:
+    rows = [line for line in text_of().splitlines() if line.startswith("| ")]
+    table = [[c.strip() for c in line.strip().strip("|").split("|")] for line in rows
+             if not re.fullmatch(r"[|\s:-]+", line)]
+    header = table[0]
+    assert header[0] == "Iteration" and len(header) == 5, header
+    return {r[0]: r for r in table[1:]}
+
+
+def test_the_house_price_table():
+    rows = table_rows()
+    assert list(rows) == [str(i) for i in TRACE]
+    for it, prediction in TRACE.items():
+        error = PRICE - prediction
+        se = error ** 2
+        exponent = int(math.floor(math.log10(se)))
+        row = rows[str(it)]
+        assert row[1] == f"{prediction:,}" and row[2] == f"{error:,}", row
+        assert row[3] == f"${se / 10 ** exponent:g} \\times 10^{{{exponent}}}$", row
+        assert row[4] == f"{math.log10(se):.2f}", row
+        _number_in(row[3], "2.5", se / 10 ** exponent)
+    assert [int(row[4].split(".")[0]) for row in rows.values()] == [9, 7, 5]
+    assert (PRICE - np.array(list(TRACE.values()))).tolist() == [50_000, 5_000, 500]  # tenfold each
+    assert "sold for 300,000 dollars" in text_of()
+
+
+def test_what_the_axes_make_of_the_trace():
+    se = np.array([(PRICE - p) ** 2 for p in TRACE.values()], dtype=float)
+    np.testing.assert_allclose(se[:-1] / se[1:], 100)
+    s = "the loss at iteration 100 sits at 1%"
+    assert "1%" in sentence(s) and "0.01%" in sentence(s)
+    assert se[1] / se[0] == pytest.approx(0.01) and se[2] / se[0] == pytest.approx(0.0001)
+    s = "so the three points sit evenly spaced in height"
+    for literal, v in zip(("9.40", "7.40", "5.40"), np.log10(se)):
+        _number_in(sentence(s), literal, v)
+    it = np.log10(list(TRACE))
+    slopes = np.diff(np.log10(se)) / np.diff(it)
+    np.testing.assert_allclose(slopes, [-1.0, -2.0])
+    s = "the line joining the points has a slope of"
+    assert "a slope of −1 and then\nof −2".replace("\n", " ") in sentence(s)
+    s = "the first 99 iterations cut the loss by about"
+    quoted(s, "4.5%", 100 * (1 - 100 ** (-1 / 99)))
+    quoted(s, "0.51%", 100 * (1 - 100 ** (-1 / 900)))
+    quoted(s, "99", 100 - 1)
+    quoted(s, "900", 1000 - 100)
+
+
+def test_the_house_price_question():
+    s = sentence("A house-price model's MSE falls from")
+    assert "2.5 × 10⁷ to 2.5 × 10⁵" in s
+    assert math.sqrt(2.5e7) == 5000 and math.sqrt(2.5e5) == 500
+    assert "from 5,000 dollars to 500" in text_of()
+
+
+# ------------------------------------------------------------------ reductions
+
+
+LOSSES, LABELS, CLASS_WEIGHTS = np.array([0.1, 0.2, 0.3, 1.4]), np.array([0, 0, 0, 1]), np.array([1.0, 4.0])
+
+
+def test_the_weighted_mean_example():
+    w = CLASS_WEIGHTS[LABELS]
+    s = "Take four examples, three of"
+    for literal in ("0.1", "0.2", "0.3", "1.4"):
+        assert _number_in(sentence(s), literal, float(literal))
+    assert "class\nweights 1 and 4".replace("\n", " ") in sentence(s)
+    quoted("The plain mean is", "0.5", T.reduce(LOSSES, "mean"))
+    s = "The weighted losses add up to"
+    quoted(s, "6.2", T.reduce(LOSSES, "sum", w))
+    quoted(s, "7", w.sum())
+    quoted(s, "0.886", T.reduce(LOSSES, "mean", w))
+    quoted(s, "1.55", T.reduce(LOSSES, "sum", w) / LOSSES.size)
+    quoted(s, "4", LOSSES.size)
+    assert "1 + 1 + 1 + 4 = 7" in sentence(s)
+    factors = T.reduce_weights(w, "mean")
+    quoted("the\nrare example now carries 4/7".replace("\n", " "), "0.571", factors[-1])
+    assert factors[-1] == pytest.approx(4 / 7) and T.reduce_weights(4, "mean")[-1] == 0.25  # "a quarter"
+
+
+def test_pytorchs_weighted_mean_divides_by_the_weights():
+    """The class-weighted cross-entropy (as torch computes it) is the weighted mean above."""
+    logits, labels = T.classification_batch(8)
+    per = classification.cross_entropy(logits, labels, weight=CLASS_WEIGHTS.tolist() + [2.0], reduction="none")
+    w = np.array(CLASS_WEIGHTS.tolist() + [2.0])[labels]
+    mean = float(classification.cross_entropy(logits, labels, weight=CLASS_WEIGHTS.tolist() + [2.0]))
+    assert mean == pytest.approx(per.sum() / w.sum())  # per already carries the weights
+    assert mean == pytest.approx(T.reduce(per / w, "mean", w))
+
+
+def test_sum_scales_the_gradient_with_the_batch():
+    for n in (8, 16, 32):
+        assert T.reduce_weights(n, "sum").sum() == n
+        assert T.reduce_weights(n, "mean").sum() == pytest.approx(1.0)
+    assert "the step\ndoubles".replace("\n", " ") in sentence("double the batch and, at the same learning rate")
+
+
+# ------------------------------------------------------------------ every decimal is checked
+
+
+def prose(text: str) -> str:
+    """The page without its front matter, link targets and references."""
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    text = re.sub(r"^## References\n.*", "", text, flags=re.S | re.M)
+    return re.sub(r"\]\([^)]*\)", "]", text)
+
+
+def test_every_decimal_on_the_page_is_asserted_in_this_file():
+    """A decimal number on the page must appear, quoted, in an assertion of this file, so a
+    new number cannot slip in unchecked."""
+    literals = [lit.replace("%", " ").replace("−", " ")  # "4.5%" and "−0.67" check 4.5 and 0.67
+                for lit in re.findall(r'"([^"\n]*)"', Path(__file__).read_text(encoding="utf-8"))]
+    numbers = set(re.findall(r"(?<![\w.])\d+\.\d+(?![\d])", prose(text_of())))
+    missing = sorted(n for n in numbers if not any(whole(n).search(lit) for lit in literals))
+    assert not missing, f"numbers on the page that no test checks: {missing}"
+
+
+# ------------------------------------------------------------------ state links
+
+
+@functools.cache
+def layout(widget: str):
+    return WIDGETS[widget].build()
+
+
+def page_links() -> list[tuple[str, str]]:
+    """(link text, target) of every widget-state link on the page."""
+    text = text_of()
+    out = [(m[1], m[2]) for m in re.finditer(r"\[([^\]]*)\]\(([^)\s]+)\)", text)
+           if m[2] in state_links(f"]({m[2]})")]
+    assert len(out) == len(state_links(text))
+    return out
+
+
+def check_state_link(link: str) -> dict[str, str]:
+    """``page#widget?control=value&...`` (relative to the lessons folder) lands on a page
+    embedding that widget and names real controls with values they take, selects before
+    sliders (test_faq's rule and checker); returns the pairs."""
+    path, fragment = link.split("#", 1)
+    widget, query = fragment.split("?", 1)
+    target = (LESSONS / path).resolve()
+    assert target.is_file(), link
+    assert widget in MARKER.findall(target.read_text(encoding="utf-8")), link
+    assert widget in WIDGETS and widget != "loss-explorer", link  # controls that do not depend on each other
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True)
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys)), f"{link}: a control is set twice"
+    seen_slider = False
+    for key, raw in pairs:
+        model = check_control(layout(widget), key, raw, link)
+        if isinstance(model, Slider):
+            seen_slider = True
+        else:
+            assert not seen_slider, f"{link}: select {key!r} comes after a slider"
+    return dict(pairs)
+
+
+def test_the_page_links_to_its_widget_states():
+    links = page_links()
+    assert len([1 for _, link in links if f"{PAGE}#{WIDGET}?" in link]) >= 10
+    assert any("#descent?" in link for _, link in links)
+    assert LINK.findall(text_of())
+
+
+@pytest.mark.parametrize("text, link", page_links(), ids=lambda v: str(v)[:70])
+def test_state_link_opens_a_real_state(text, link):
+    pairs = check_state_link(link)
+    if f"#{WIDGET}?" in link:
+        # Every setting is given, epoch last, so the link opens one run at one epoch.
+        assert list(pairs) == [*tw.KEYS, "epoch"], link
+        setting = {k: T.GRID[k][int(pairs[k])] for k in tw.KEYS}
+        epoch = int(T.RECORDED[int(pairs["epoch"])])
+        named = {
+            "hidden": re.search(r"(\d+) units?\b", text),
+            "n_train": re.search(r"(\d+) points\b", text),
+            "noise": re.search(r"σ = ([\d.]+)", text),
+            "weight_decay": re.search(r"λ = ([\d.]+)", text),
+        }
+        for key, m in named.items():
+            if m:
+                assert setting[key] == float(m[1]), (text, link)
+        if m := re.search(r"epoch (\d+)", text):
+            assert epoch == int(m[1]), (text, link)
+    else:
+        named = re.search(r"η = ([\d.]+)", text)
+        if named:
+            assert descent_widget.LRS[int(pairs["lr_index"])] == float(named[1]), (text, link)
+
+
+def test_opening_links_show_the_opening_setting():
+    """The over-fitting section's first two links are the opening setting at the best and the
+    last epoch."""
+    first, second = [check_state_link(link) for _, link in page_links()[:2]]
+    for pairs in (first, second):
+        assert {k: T.GRID[k][int(pairs[k])] for k in tw.KEYS} == tw.DEFAULT
+    r = runs()[OPENING]
+    assert int(first["epoch"]) == r.best_epoch and int(second["epoch"]) == T.RECORDED.size - 1
+
+
+# ------------------------------------------------------------------ structure
+
+SECTIONS = [
+    "What you will be able to do",
+    "Training loss and validation loss",
+    "The training-curves widget",
+    "Over-fitting and early stopping",
+    "Under-fitting and capacity",
+    "Regularisation and more data",
+    "What a healthy curve looks like",
+    "Why mini-batch curves are noisy",
+    "A loss trace in numbers",
+    "Outliers and robust losses",
+    "Reductions and weights",
+    "Keep an eye on a metric too",
+    "Things to try",
+    "Pause and check",
+    "Key takeaways",
+    "What's next",
+    "References",
+]
+
+
+def test_the_page_has_the_sections_in_order():
+    heads = re.findall(r"^## (.+)$", text_of(), flags=re.M)
+    assert heads == SECTIONS
+
+
+def test_markers_are_known_widgets_and_placeholders_wait_for_theirs():
+    text = text_of()
+    markers = MARKER.findall(text)
+    assert set(markers) <= set(WIDGETS), markers
+    assert markers.count(WIDGET) == 1
+    for widget, placeholder in (("outlier-lab", "<!-- outlier lab goes here -->"),
+                                ("reduction-explorer", "<!-- reduction explorer goes here -->")):
+        assert (widget in markers) + (placeholder in text) == 1, widget
+
+
+def test_pause_and_check_answers_are_collapsible():
+    body = text_of().split("## Pause and check", 1)[1].split("\n## ", 1)[0]
+    questions = re.findall(r'^\?\?\? question "(.+)"$', body, flags=re.M)
+    assert len(questions) >= 5 and all(q.endswith("?") for q in questions)
+
+
+def test_links_to_the_faq_and_the_next_lesson():
+    text = text_of()
+    for anchor in ("#why-validation", "#noisy-loss-curve", "#loss-vs-metric"):
+        assert f"(../reference/faq.md{anchor})" in text
+        faq = (ROOT / "docs" / "reference" / "faq.md").read_text(encoding="utf-8")
+        assert "{" + anchor + "}" in faq
+    assert "(beyond.md)" in text.split("## What's next", 1)[1]
+
+
+def test_the_validation_can_end_below_the_training_loss():
+    """The "Things to try" hint: 1 unit and 30 points has a run that ends that way."""
+    assert any(r.val_loss[-1] < r.train_loss[-1] for k, r in runs().items() if k[:2] == (1, 30))
+    assert "try 1 unit and\n  30 points".replace("\n  ", " ") in re.sub(r"\s*\n\s*", " ", text_of())
