@@ -22,7 +22,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "lossdocs"
 LAYERS = ("engine", "widgets", "site")
 # Engine modules in dependency order: each may import only those before it.
-ENGINE_ORDER = ("losses", "curves", "landscape", "classification", "descent")
+ENGINE_ORDER = ("losses", "curves", "landscape", "classification", "descent", "training", "robust", "metric", "boxes")
 TEST_ONLY = {"playwright", "torch", "pytest", "axe_playwright_python", "bs4", "PIL"}
 
 
