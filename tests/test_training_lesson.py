@@ -24,10 +24,12 @@ import pytest
 from bokeh.models import Slider
 from test_faq import LINK, MARKER, _number_in, check_control, segment_of, state_links, whole
 
-from lossdocs import classification, descent, landscape
+from lossdocs import classification, descent, landscape, robust
 from lossdocs import training as T
 from lossdocs.widgets import WIDGETS
 from lossdocs.widgets import descent as descent_widget
+from lossdocs.widgets import outlier as ow
+from lossdocs.widgets import reduction as rw
 from lossdocs.widgets import training as tw
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,7 +366,163 @@ def test_sum_scales_the_gradient_with_the_batch():
     for n in (8, 16, 32):
         assert T.reduce_weights(n, "sum").sum() == n
         assert T.reduce_weights(n, "mean").sum() == pytest.approx(1.0)
-    assert "the step\ndoubles".replace("\n", " ") in sentence("double the batch and, at the same learning rate")
+    assert "the step roughly doubles" in sentence("double the batch and, at the same learning rate")
+
+
+# ------------------------------------------------------------------ the outlier lab
+
+
+@functools.cache
+def fit(place: str, height: float, loss: str = "mse", **params) -> tuple[robust.LineFit, np.ndarray]:
+    """A line of the lab (the widget's data, ``outlier.data``) and its thirteen pulls."""
+    x, y = ow.data(place, float(height))
+    f = robust.fit_line(loss, x, y, **params)
+    return f, robust.pulls(f, x, y)
+
+
+def inliers_only(loss: str = "mse", **params) -> robust.LineFit:
+    return robust.fit_line(loss, ow.X, ow.inliers(), **params)
+
+
+def barron(alpha: float) -> dict:
+    return {"alpha": alpha, "scale": ow.SCALE}
+
+
+def test_the_outlier_lab_description():
+    assert (ow.SLOPE, ow.INTERCEPT) == (0.5, 1.0) and ow.X.size == 12
+    assert "Twelve points scatter around the line $y = 0.5x + 1$" in re.sub(r"\s+", " ", text_of())
+    s = "the **outlier height**\nslider, from".replace("\n", " ")
+    quoted(s, "−10", ow.HEIGHTS[0])
+    quoted(s, "10", ow.HEIGHTS[-1])
+    assert [k for k, _, _ in ow.PLACES] == ["left", "middle", "right"]
+    assert [k for k, _ in ow.LOSSES] == ["mse", "mae", "huber", "log_cosh", "barron"]
+    assert (ow.DEFAULT["place"], ow.DEFAULT["height"], ow.DEFAULT["loss"]) == ("right", 8.0, "mse")
+    quoted("The lab opens with the outlier", "8", ow.DEFAULT["height"])
+
+
+def test_pulls_balance_on_every_line_the_lesson_names():
+    for place, h, loss, params in [("right", 8, "mse", {}), ("middle", 8, "mse", {}), ("left", 8, "mse", {}),
+                                   ("right", 8, "mae", {}), ("right", 8, "huber", {"delta": 3.0}),
+                                   ("right", 8, "barron", barron(0.0))]:
+        f, p = fit(place, h, loss, **params)
+        x, _ = ow.data(place, float(h))
+        assert abs(p.sum()) < 1e-9 and abs((p * x).sum()) < 1e-8, (place, loss)
+
+
+def test_mse_lets_one_outlier_pull_as_hard_as_the_rest():
+    f, p = fit("right", 8)
+    s = "The MSE line tilts up to a slope of"
+    quoted(s, "0.743", f.w)
+    quoted(s, "0.523", inliers_only().w)
+    atlas = ow.outlier_atlas()
+    title = ow.pull_title(atlas, "right", 8.0, "mse", 1.0, 0.0)
+    s = "The title reads the balance"
+    assert "outlier's pull −12.60, the other 12 together +12.60" in title, title
+    quoted(s, "−12.60", p[-1])
+    quoted(s, "+12.60", p[:-1].sum())
+    quoted(s, "3.92", np.abs(p[:-1]).max())
+    middle, left = fit("middle", 8)[0], fit("left", 8)[0]
+    s = "the MSE line keeps the twelve points' slope of"
+    quoted(s, "0.523", middle.w)
+    assert middle.w == pytest.approx(inliers_only().w, abs=1e-3)
+    quoted(s, "0.832", inliers_only().b)
+    quoted(s, "1.451", middle.b)
+    quoted(s, "0.296", left.w)
+
+
+def test_mae_and_huber_cap_the_outlier():
+    f, p = fit("right", 8, "mae")
+    s = "The outlier's bar is −1.00"
+    quoted(s, "−1.00", p[-1])
+    assert np.abs(p).max() <= 1 + 1e-12
+    quoted("and the MAE line has a slope of", "0.545", f.w)
+    heights = range(2, 11)
+    for loss, params in (("mae", {}), ("huber", {"delta": 1.0})):
+        lines = np.array([[fit("right", h, loss, **params)[0].w, fit("right", h, loss, **params)[0].b]
+                          for h in heights])
+        assert np.abs(lines - lines[0]).max() < 1e-9, loss  # "does not move at all"
+    s = "Drag the height anywhere from 2 to 10"
+    quoted(s, "2", 2)
+    quoted(s, "10", 10)
+    quoted(s, "0.577", fit("right", 2)[0].w)
+    quoted(s, "0.799", fit("right", 10)[0].w)
+    quoted("its slope stays at", "0.560", fit("right", 8, "huber", delta=1.0)[0].w)
+    assert fit("right", 2, "huber", delta=1.0)[1][-1] == pytest.approx(-1.0)  # more than δ away at 2
+    f3, p3 = fit("right", 8, "huber", delta=3.0)
+    s = "and the Huber line steepens to"
+    quoted(s, "0.628", f3.w)
+    quoted(s, "−3.00", p3[-1])
+    assert 3.0 in ow.DELTAS and 1.0 in ow.DELTAS and 0.5 in ow.DELTAS
+
+
+def test_barrons_alpha_lets_the_outlier_fade():
+    mse_fit, mse_p = fit("right", 8)
+    f2, p2 = fit("right", 8, "barron", **barron(2.0))
+    assert (f2.w, f2.b) == pytest.approx((mse_fit.w, mse_fit.b), abs=1e-9)
+    np.testing.assert_allclose(p2, mse_p / 2, atol=1e-9)  # every bar halved
+    quoted("it draws the same line as MSE with every bar halved", "−6.30", p2[-1])
+    s = "the outlier's bar has shrunk to"
+    quoted(s, "−0.24", fit("right", 8, "barron", **barron(0.0))[1][-1])
+    welsch, pw = fit("right", 8, "barron", **barron(-math.inf))
+    assert abs(pw[-1]) < 0.005  # zero to the two decimals shown
+    alone = inliers_only("barron", **barron(-math.inf))
+    s = "it is zero to the precision shown"
+    quoted(s, "0.507", welsch.w)
+    quoted(s, "0.852", welsch.b)
+    assert (welsch.w, welsch.b) == pytest.approx((alone.w, alone.b), abs=1e-9)
+    assert not fit("right", 8, "barron", **barron(0.0))[0].global_minimum
+    assert ow.ALPHAS[0] == 2.0 and ow.ALPHAS[-1] == -math.inf
+
+
+# ------------------------------------------------------------------ the reduction explorer
+
+
+def readout(kind: str, reduction: str, weights: str, n: int) -> str:
+    return " ".join(rw.titles(rw.reduction_atlas(), kind, reduction, weights, n))
+
+
+def test_the_reduction_explorer_description():
+    assert rw.N == 32 and rw.CLASS_WEIGHTS == (1.0, 4.0, 4.0)
+    s = "The **reduction explorer** works through both"
+    quoted(s, "32", rw.N)
+    labels = rw.reduction_atlas()["classification_label"]
+    assert "about 70% of the examples are\nclass 0".replace("\n", " ") in sentence(s)
+    assert 65 < 100 * np.mean(labels == 0) < 75 and np.mean(labels == 0) == max(np.bincount(labels)) / rw.N
+    assert "(1, 4 and\n4,".replace("\n", " ") in sentence("Choose the **batch**")
+    assert rw.DEFAULT == {"batch": "classification", "reduction": "mean", "weights": "on", "size": 16}
+
+
+def test_sum_grows_with_the_batch_and_mean_does_not():
+    s = "The summed loss is"
+    for n, literal in ((8, "6.407"), (16, "10.227"), (32, "22.707")):
+        assert f"= {literal}" in readout("classification", "sum", "off", n)
+        logits, labels = T.classification_batch(rw.N)
+        per = classification.cross_entropy(logits[:n], labels[:n], reduction="none")
+        quoted(s, literal, T.reduce(per, "sum"))
+        quoted(s, str(n), n)
+        mean = {8: "0.801", 16: "0.639", 32: "0.710"}[n]
+        assert readout("classification", "mean", "off", n).split(" = ")[-1].startswith(mean)
+        quoted("The mean of the same examples reads", mean, T.reduce(per, "mean"))
+
+
+def test_the_weighted_mean_divides_by_the_weights():
+    labels = rw.reduction_atlas()["classification_label"][:16]
+    counts = np.bincount(labels, minlength=3)
+    s = "They are 12 of class 0"
+    for literal, value in zip(("12", "3", "1"), counts):
+        quoted(s, literal, value)
+    w = np.asarray(rw.CLASS_WEIGHTS)[labels]
+    assert "12 + 3 × 4 + 1 × 4 = 28" in sentence(s) and w.sum() == 28
+    shown = readout("classification", "mean", "on", 16)
+    assert "Weighted 'mean' = 21.101 / Σw 28 = 0.754" in shown and "÷ N = 16 would give 1.319" in shown, shown
+    logits, y = T.classification_batch(rw.N)
+    per = classification.cross_entropy(logits[:16], y[:16], reduction="none")
+    s = "The weighted losses sum to 21.101"
+    quoted(s, "21.101", T.reduce(per, "sum", w))
+    quoted(s, "0.754", T.reduce(per, "mean", w))
+    quoted(s, "0.754", float(classification.cross_entropy(logits[:16], y[:16], weight=list(rw.CLASS_WEIGHTS))))
+    quoted(s, "1.319", T.reduce(per, "sum", w) / 16)
+    quoted("With the weights off, the same 16", "0.639", T.reduce(per, "mean"))
 
 
 # ------------------------------------------------------------------ every decimal is checked
@@ -431,6 +589,8 @@ def test_the_page_links_to_its_widget_states():
     links = page_links()
     assert len([1 for _, link in links if f"{PAGE}#{WIDGET}?" in link]) >= 10
     assert any("#descent?" in link for _, link in links)
+    assert len([1 for _, link in links if f"{PAGE}#outlier-lab?" in link]) >= 6
+    assert len([1 for _, link in links if f"{PAGE}#reduction-explorer?" in link]) >= 3
     assert LINK.findall(text_of())
 
 
@@ -453,6 +613,32 @@ def test_state_link_opens_a_real_state(text, link):
                 assert setting[key] == float(m[1]), (text, link)
         if m := re.search(r"epoch (\d+)", text):
             assert epoch == int(m[1]), (text, link)
+    elif "#outlier-lab?" in link:
+        assert list(pairs) == ["outlier_place", "pull_select", "outlier_height", "delta", "alpha_index"], link
+        for word, place in (("middle", "middle"), ("left end", "left"), ("right end", "right")):
+            if word in text:
+                assert pairs["outlier_place"] == place, (text, link)
+        if m := re.search(r"pulls of (MSE|MAE)", text):
+            assert pairs["pull_select"] == m[1].lower(), (text, link)
+        if m := re.search(r"δ (?:to|=) ([\d.]+)", text):
+            assert pairs["pull_select"] == "huber" and float(pairs["delta"]) == float(m[1]), (text, link)
+        if m := re.search(r"α = (\S+)", text):
+            assert pairs["pull_select"] == "barron", (text, link)
+            assert ow.alpha_text(ow.ALPHAS[int(pairs["alpha_index"])]) == m[1], (text, link)
+        if m := re.search(r"(\d+) (?:below|above) the line", text):
+            sign = -1 if "below" in text else 1
+            assert float(pairs["outlier_height"]) == sign * float(m[1]), (text, link)
+    elif "#reduction-explorer?" in link:
+        assert list(pairs) == ["batch_select", "reduction_select", "weights_select", "batch_size"], link
+        for kind in ("classification", "regression"):
+            if kind in text:
+                assert pairs["batch_select"] == kind, (text, link)
+        if m := re.search(r'`"(mean|sum|none)"`', text):
+            assert pairs["reduction_select"] == m[1], (text, link)
+        if m := re.search(r"(\d+) examples", text):
+            assert int(pairs["batch_size"]) == int(m[1]), (text, link)
+        if "weighted" in text or "no weights" in text:
+            assert pairs["weights_select"] == ("off" if "no weights" in text else "on"), (text, link)
     else:
         named = re.search(r"η = ([\d.]+)", text)
         if named:
