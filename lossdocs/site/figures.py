@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lossdocs import curves, descent, landscape
-from lossdocs.site import classification_figures, svg, training_figures
+from lossdocs.site import beyond_figures, classification_figures, svg, training_figures
 from lossdocs.widgets import descent as dw
 from lossdocs.widgets import explorer as ex
 from lossdocs.widgets import landscape as lw
@@ -146,6 +146,9 @@ FIGURES = {
     "training-curves": training_figures.training_curves,
     "reduction-explorer": training_figures.reduction_explorer,
     "outlier-lab": training_figures.outlier_lab,
+    "contrastive": beyond_figures.contrastive,
+    "triplet": beyond_figures.triplet,
+    "boxes": beyond_figures.boxes,
 }
 
 

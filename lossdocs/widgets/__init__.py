@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import descent, explorer, imbalance, landscape, margin, outlier, reduction, softmax, training
+from lossdocs.widgets import (boxes, contrastive, descent, explorer, imbalance, landscape, margin, outlier, reduction,
+                              softmax, training, triplet)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ WIDGETS: dict[str, Widget] = {
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
     "training-curves": Widget("training-curves", training.build, (413, 764)),
     "outlier-lab": Widget("outlier-lab", outlier.build, (635, 680)),
+    "contrastive": Widget("contrastive", contrastive.build, (566, 611)),
+    "triplet": Widget("triplet", triplet.build, (493, 485)),
+    "boxes": Widget("boxes", boxes.build, (386, 687)),
     "reduction-explorer": Widget("reduction-explorer", reduction.build, (337, 659)),
 }
 

@@ -120,7 +120,7 @@ def loss_label(loss: str, delta: float, alpha: float) -> str:
 
 def signed(v: float) -> str:
     """+1.25 or −1.25, as outlier.js prints it."""
-    return ("" if v < 0 else "+") + f"{v:.2f}".replace("-", "−")
+    return style.signed(v, 2)
 
 
 def pull_title(atlas: dict, place: str, height: float, loss: str, delta: float, alpha: float) -> str:
@@ -156,11 +156,7 @@ def build():
                                    line_width=4 if loss == d["loss"] else 2, legend_label=label)
     fig.scatter("x", "y", source=src_pts, size=7, color=POINT_COLOR)
     fig.scatter("x", "y", source=src_out, size=12, marker="diamond", color=OUTLIER_COLOR, line_color="black")
-    fig.legend.location = "top_left"
-    fig.legend.orientation = "horizontal"
-    fig.legend.background_fill_alpha = 0
-    fig.legend.border_line_alpha = 0
-    fig.legend.label_text_font_size = "11px"
+    style.legend(fig, "top_left", "horizontal")
 
     i = _slot(atlas, place, height, variant_index(d["loss"], d["delta"], d["alpha"]))
     src_pull = ColumnDataSource({"x": x_all, "pull": atlas["pulls"][i * n:(i + 1) * n],
@@ -173,12 +169,7 @@ def build():
                   border_fill_color=None)
     bars.vbar(x="x", top="pull", width=0.6, source=src_pull, color="color")
     bars.add_layout(Span(location=0, dimension="width", line_color="#888888", line_width=1))
-    for f in (fig, bars):
-        f.outline_line_color = None
-        f.title.text_font_style = "normal"
-        f.title.text_font_size = "12px"
-        f.toolbar.active_drag = None
-        f.toolbar.active_scroll = None
+    style.tidy(fig, bars)
 
     sl_h = Slider(title="Outlier height above the line", start=HEIGHTS[0], end=HEIGHTS[-1], step=1.0, value=height,
                   name="outlier_height", stylesheets=[theme], sizing_mode="stretch_width", min_width=200)

@@ -157,10 +157,7 @@ def build():
                   toolbar_location=None, name="bars_plot", title=first, x_axis_label="example in the batch",
                   y_axis_label="its loss (× weight)", background_fill_color=None, border_fill_color=None)
     bars.vbar(x="i", top="loss", width=0.8, source=src_bars, color="color", legend_field="cls")
-    bars.legend.location = "top_right"
-    bars.legend.background_fill_alpha = 0
-    bars.legend.border_line_alpha = 0
-    bars.legend.label_text_font_size = "11px"
+    style.legend(bars, "top_right")
     value = at(atlas, "value", kind, red, wt, size)
     mean_span = Span(location=value, dimension="width", line_color="#888888", line_dash="dashed", line_width=2,
                      name="mean_span", visible=red == "mean")
@@ -182,17 +179,10 @@ def build():
     lines.line("size", "mean", source=src_lines, color=MEAN_COLOR, line_width=2.5, legend_label="'mean'")
     lines.line("size", "sum", source=src_lines, color=SUM_COLOR, line_width=2.5, legend_label="'sum'")
     lines.scatter("x", "y", source=src_now, size=10, color=NOW_COLOR, line_color="black")
-    lines.legend.location = "bottom_right"
-    lines.legend.background_fill_alpha = 0
-    lines.legend.border_line_alpha = 0
-    lines.legend.label_text_font_size = "11px"
-    for f in (bars, lines):
-        f.outline_line_color = None
-        f.title.text_font_style = "normal"
-        f.title.text_font_size = "12px"
-        f.xgrid.grid_line_color = None
-        f.toolbar.active_drag = None
-        f.toolbar.active_scroll = None
+    style.legend(lines, "bottom_right")
+    style.tidy(bars, lines)
+    bars.xgrid.grid_line_color = None
+    lines.xgrid.grid_line_color = None
 
     def select(title, name, value, options, **kw):
         return Select(title=title, name=name, value=value, options=list(options), stylesheets=[theme],

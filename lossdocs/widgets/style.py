@@ -46,3 +46,30 @@ def play_toggle(scrubber, interval: int, name: str = "play_toggle") -> Toggle:
         args=dict(play=play, sl_step=scrubber, labels=[PLAY_LABEL, PAUSE_LABEL], interval=interval),
         code=(HERE / "play.js").read_text(encoding="utf-8")))
     return play
+
+
+def tidy(*plots) -> None:
+    """The look every lesson plot shares: no outline, a plain 12 px title, and no
+    default drag or scroll tool (a finger on a plot scrolls the page)."""
+    for plot in plots:
+        plot.outline_line_color = None
+        plot.title.text_font_style = "normal"
+        plot.title.text_font_size = "12px"
+        plot.toolbar.active_drag = None
+        plot.toolbar.active_scroll = None
+
+
+def legend(plot, location: str = "top_left", orientation: str = "vertical") -> None:
+    """A quiet legend: transparent, borderless, 11 px labels."""
+    plot.legend.location = location
+    plot.legend.orientation = orientation
+    plot.legend.background_fill_alpha = 0
+    plot.legend.border_line_alpha = 0
+    plot.legend.label_text_font_size = "11px"
+
+
+def signed(v: float, digits: int) -> str:
+    """+1.250 or −1.250 as the widgets' JavaScript prints it: (v < 0 ? "" : "+") +
+    v.toFixed(digits) with a minus sign (−0 prints as +0, as in JavaScript)."""
+    v = float(v) + 0.0
+    return ("" if v < 0 else "+") + f"{v:.{digits}f}".replace("-", "−")

@@ -166,11 +166,7 @@ def build():
     best_title = Title(text=loss_titles(atlas, run, k)[1], text_font_size="12px", text_font_style="normal",
                       name="best_title")
     curves.add_layout(best_title, "above")
-    curves.legend.location = "bottom_left"
-    curves.legend.orientation = "horizontal"
-    curves.legend.background_fill_alpha = 0
-    curves.legend.border_line_alpha = 0
-    curves.legend.label_text_font_size = "11px"
+    style.legend(curves, "bottom_left", "horizontal")
 
     fits = decode_fits(atlas["fits"].reshape(-1, K, len(atlas["fit_x"])))
     n, s = DEFAULT["n_train"], atlas["grid"]["noise"].index(DEFAULT["noise"])
@@ -194,12 +190,7 @@ def build():
     fit.legend.background_fill_alpha = 0
     fit.legend.border_line_alpha = 0
     fit.legend.label_text_font_size = "11px"
-    for f in (curves, fit):
-        f.outline_line_color = None
-        f.title.text_font_style = "normal"
-        f.title.text_font_size = "12px"
-        f.toolbar.active_drag = None
-        f.toolbar.active_scroll = None
+    style.tidy(curves, fit)
 
     def index_slider(key: str) -> Slider:
         values = atlas["grid"][key]
