@@ -80,10 +80,27 @@ def _fmt(v: float) -> str:
     return f"{v:g}" if abs(v) > 1e-12 else "0"
 
 
+def _legend(chart: Chart, width: int) -> list[tuple[int, int, tuple]]:
+    """(row, x, (label, colour, dashed, points)) of each legend key: left to right from
+    x = 56, onto a new row when the next key would pass the right edge."""
+    items = [(s.label, s.color, s.dashed, s.points) for s in chart.series if s.label]
+    items += [(lab, c, True, False) for _, c, lab in chart.vlines if lab]
+    out, row, lx = [], 0, 56
+    for item in items:
+        size = 30 + 7 * len(item[0])
+        if lx > 56 and lx + size - 8 > width:
+            row, lx = row + 1, 56
+        out.append((row, lx, item))
+        lx += size
+    return out
+
+
 def render(chart: Chart, desc: str = "") -> str:
     """The chart as an ``<svg>`` string with a <title> and <desc> for screen readers."""
     w, h = chart.width, chart.height
-    left, right, top, bottom = 56, 12, 28, 44
+    keys = _legend(chart, w)
+    rows = 1 + max((row for row, _, _ in keys), default=0)
+    left, right, top, bottom = 56, 12, 12 + 16 * rows, 44
     pw, ph = w - left - right, h - top - bottom
     (x0, x1), (y0, y1) = chart.xlim, chart.ylim
 
@@ -140,14 +157,15 @@ def render(chart: Chart, desc: str = "") -> str:
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(xr), sy(yr)))
             out.append(f'<polyline points="{pts}" stroke="{s.color}" stroke-width="{s.width}"{dash}/>')
     out.append("</g>")
-    # Legend along the top.
-    lx = left
+    # Legend along the top, wrapped onto more rows when it would run off the right edge.
     out.append('<g font-size="12">')
-    for label, color, dashed in [(s.label, s.color, s.dashed) for s in chart.series if s.label] + \
-            [(lab, c, True) for _, c, lab in chart.vlines if lab]:
-        dash = ' stroke-dasharray="4 3"' if dashed else ""
-        out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="14" y2="14" stroke="{color}" stroke-width="3"{dash}/>')
-        out.append(f'<text x="{lx + 22}" y="18" fill="currentColor">{escape(label)}</text>')
-        lx += 30 + 7 * len(label)
+    for row, lx, (label, color, dashed, points) in keys:
+        y = 14 + 16 * row
+        if points:
+            out.append(f'<circle cx="{lx + 9}" cy="{y}" r="4" fill="{color}"/>')
+        else:
+            dash = ' stroke-dasharray="4 3"' if dashed else ""
+            out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="3"{dash}/>')
+        out.append(f'<text x="{lx + 22}" y="{y + 4}" fill="currentColor">{escape(label)}</text>')
     out.append("</g></svg>")
     return "\n".join(out)
