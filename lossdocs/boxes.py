@@ -173,13 +173,9 @@ def giou_loss(pred, target, eps=1e-7) -> np.ndarray:
 
 def _sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
     """The gradient of a ``pred`` that was broadcast: summed over its copies."""
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) + 0.0  # + 0.0: no -0
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    g = g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+    return np.asarray(g + 0.0)  # + 0.0: no -0
 
 
 def iou_loss_grad(pred, target, eps=1e-7) -> np.ndarray:

@@ -73,13 +73,8 @@ _QUIET = dict(over="ignore", under="ignore")
 def _sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``g`` (of a broadcast shape) down to ``shape``: the gradient of an argument
     that was broadcast is the sum over the copies it was broadcast into."""
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return np.asarray(g, dtype=np.float64).reshape(shape)
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    return np.asarray(g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True))
 
 
 def _broadcast(owner: str, named: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -104,7 +99,7 @@ def _norm_parts(x: np.ndarray, p: float) -> tuple[np.ndarray, np.ndarray]:
     d = top[..., 0] * (r**p).sum(axis=-1) ** (1.0 / p)
     # d||x||/dx_i = sign(x_i) (|x_i| / ||x||)^(p - 1); 0 where x_i = 0 or ||x|| = 0.
     nd = np.where(d > 0, d, 1.0)[..., None]
-    nonzero = (ax > 0) & (d[..., None] > 0)
+    nonzero = ax > 0  # (so d > 0 too)
     ratio = np.where(nonzero, ax, 1.0) / nd
     g = np.where(nonzero, np.sign(x) * ratio ** (p - 1.0), 0.0)
     return d, g
@@ -180,18 +175,18 @@ def triplet_grad(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=F
         anchor, positive, negative, margin, p, eps, swap, "triplet_grad")
     with np.errstate(**_QUIET):
         z, _, g_ap, d_an, g_an, d_pn, g_pn = _triplet_parts(a, pos, neg, margin, p, eps, swap)
-        active = (z >= 0)[..., None].astype(np.float64)  # clamp_min passes its boundary
+        active = np.where(z >= 0, 1.0, 0.0)[..., None]  # clamp_min passes its boundary
         if swap:
-            # minimum's tie rule: half each; otherwise the smaller distance takes it all.
-            w_an = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))[..., None]
-            w_pn = 1.0 - w_an
-        else:
-            w_an, w_pn = 1.0, 0.0
-            g_pn = np.zeros_like(g_an)
-        # L = d(a, p) - [w_an d(a, n) + w_pn d(p, n)], with d(x, y) = ||x - y + eps||.
-        ga = active * (g_ap - w_an * g_an)
-        gp = active * (-g_ap - w_pn * g_pn)
-        gn = active * (w_an * g_an + w_pn * g_pn)
+            # L = d(a, p) - [w d(a, n) + (1 - w) d(p, n)], d(x, y) = ||x - y + eps||, where
+            # the smaller distance takes w = 1 or 0, and a tie w = 1/2 (torch's minimum).
+            w = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0))[..., None]
+            ga = active * (g_ap - w * g_an)
+            gp = active * (-g_ap - (1.0 - w) * g_pn)
+            gn = active * (w * g_an + (1.0 - w) * g_pn)
+        else:  # L = d(a, p) - d(a, n)
+            ga = active * (g_ap - g_an)
+            gp = active * -g_ap
+            gn = active * g_an
         return ga + 0.0, gp + 0.0, gn + 0.0  # + 0.0: no -0
 
 
@@ -260,5 +255,5 @@ def margin_ranking_grad(x1, x2, y, margin=0.0):
     s1, s2, a, b, t, margin = _ranking_prepare(x1, x2, y, margin, "margin_ranking_grad")
     with np.errstate(**_QUIET):
         active = -t * (a - b) + margin >= 0
-        g1 = np.where(active, -t, 0.0) + 0.0
-        return _sum_to(g1, s1), _sum_to(-g1 + 0.0, s2)
+        g1 = np.where(active, -t, 0.0)
+        return _sum_to(g1, s1), _sum_to(-g1 + 0.0, s2)  # + 0.0: no -0

@@ -186,7 +186,9 @@ def test_disjoint_boxes_iou_is_flat_but_giou_pulls_the_prediction_in():
     pred, target = pred[apart], target[apart]
     assert len(pred) > 100
     check_against_torch(pred, target)
-    np.testing.assert_array_equal(call(bx.iou_loss_grad, pred, target), 0.0)
+    flat = call(bx.iou_loss_grad, pred, target)
+    np.testing.assert_array_equal(flat, 0.0)
+    assert not np.signbit(flat).any()  # +0 everywhere, no -0
     np.testing.assert_array_equal(call(bx.iou_loss, pred, target), 1.0)
     g = call(bx.giou_loss_grad, pred, target)
     assert (np.abs(g).max(axis=1) > 0).all()
@@ -315,7 +317,9 @@ BAD = [
     ("pred last axis", [[0.0, 0.0, 1.0]], GOOD, {}, r"'pred' must hold boxes .* got shape \(1, 3\)"),
     ("target scalar", GOOD, 1.0, {}, r"'target' must hold boxes .* got shape \(\)"),
     ("shapes", np.zeros((3, 4)), np.zeros((2, 4)),
-     {}, r"'pred' of shape \(3, 4\) and 'target' of shape \(2, 4\) do not pair"),
+     {}, r"'pred' of shape \(3, 4\) and 'target' of shape \(2, 4\) do not pair: their leading axes "
+         r"\(3,\) and \(2,\) do not broadcast"),
+    ("shapes 3-D", np.zeros((2, 3, 4)), np.zeros((5, 1, 4)), {}, r"leading axes \(2, 3\) and \(5, 1\)"),
     ("eps zero", GOOD, GOOD, dict(eps=0.0), "parameter 'eps' must be in \\(0, inf\\)"),
     ("eps negative", GOOD, GOOD, dict(eps=-1e-7), "'eps'"),
     ("eps nan", GOOD, GOOD, dict(eps=float("nan")), "'eps'"),
@@ -336,3 +340,12 @@ def test_results_are_float64():
         assert isinstance(out, np.ndarray) and out.dtype == np.float64
     assert isinstance(bx.iou(GOOD[0], GOOD[1]), np.ndarray)
     assert bx.iou(np.array(GOOD, dtype=np.float32), GOOD).dtype == np.float64
+
+
+def test_default_eps_is_torchvisions():
+    small = np.array([[0.0, 0.0, 1e-3, 1e-3]])  # area 1e-6, where eps = 1e-7 shows
+    target = np.array([[0.0, 0.0, 2e-3, 1e-3]])
+    ref = torch_reference(small, target, eps=1e-7)
+    np.testing.assert_allclose(bx.giou_loss(small, target), ref["giou_loss"], rtol=RTOL)
+    np.testing.assert_allclose(bx.iou_loss_grad(small, target), ref["iou_grad"], rtol=GRAD_RTOL)
+    np.testing.assert_allclose(bx.iou(small, target), 1e-6 / (2e-6 + 1e-7), rtol=1e-12)

@@ -336,7 +336,11 @@ BAD = [
     (metric.triplet, (A3, np.zeros((2, 4)), A3), {}, r"'anchor' of shape \(2, 3\), 'positive' of shape \(2, 4\)"),
     (metric.triplet_grad, (A3, A3, np.zeros((3,))), {}, r"'negative' of shape \(3,\)"),
     (metric.triplet, (np.zeros((2, 2, 3)),) * 3, {}, "'anchor'"),
+    (metric.triplet_grad, (np.zeros((2, 0)),) * 3, {}, r"D >= 1, got shape \(2, 0\)"),
     (metric.pairwise_distance, (A3, np.zeros(3)), {}, r"'x1' of shape \(2, 3\), 'x2' of shape \(3,\)"),
+    (metric.pairwise_distance, (A3, A3), dict(p=0.0), "'p'"),
+    (metric.pairwise_distance, (A3, A3), dict(eps=-1.0), "'eps'"),
+    (metric.pairwise_distance, (A3, [[0.0, np.nan, 0.0]] * 2), {}, "'x2' must be finite"),
     (metric.contrastive, ([1.0], [1.0]), dict(margin=-1.0), "margin"),
     (metric.contrastive_grad, ([1.0], [0.0]), dict(margin=-1.0), "margin"),
     (metric.contrastive, ([-0.5], [1.0]), {}, "'d' must be a distance >= 0"),
@@ -346,6 +350,10 @@ BAD = [
     (metric.contrastive_grad, ([0.5], [2.0]), {}, "'similar' must be 1"),
     (metric.contrastive, ([np.nan], [1.0]), {}, "'d' must be finite"),
     (metric.contrastive, ([0.5], [np.nan]), {}, "'similar' must be finite"),
+    (metric.contrastive_grad, ([np.inf], [1.0]), {}, "'d' must be finite"),
+    (metric.contrastive_grad, ([0.5], [np.inf]), {}, "'similar' must be finite"),
+    (metric.contrastive_grad, ([0.5, 1.0], [[1.0, 0.0, 1.0]]), {},
+     r"'d' of shape \(2,\) and 'similar' of shape \(1, 3\)"),
     (metric.contrastive, ([0.5, 1.0], [1.0, 0.0, 1.0]), {}, r"'d' of shape \(2,\) and 'similar' of shape \(3,\)"),
     (metric.margin_ranking, ([1.0], [0.0], [1.0]), dict(margin=-0.1), "margin"),
     (metric.margin_ranking_grad, ([1.0], [0.0], [1.0]), dict(margin=-0.1), "margin"),
@@ -353,6 +361,10 @@ BAD = [
     (metric.margin_ranking_grad, ([1.0], [0.0], [2.0]), {}, "'y' must be \\+1"),
     (metric.margin_ranking, ([np.inf], [0.0], [1.0]), {}, "'x1' must be finite"),
     (metric.margin_ranking_grad, ([0.0], [np.nan], [1.0]), {}, "'x2' must be finite"),
+    (metric.margin_ranking_grad, ([np.nan], [0.0], [1.0]), {}, "'x1' must be finite"),
+    (metric.margin_ranking, ([0.0], [0.0], [np.nan]), {}, "'y' must be finite"),
+    (metric.margin_ranking_grad, ([0.0], [0.0], [-np.inf]), {}, "'y' must be finite"),
+    (metric.margin_ranking_grad, ([1.0, 2.0], [0.0, 1.0, 2.0], [1.0]), {}, r"'x1' of shape \(2,\) and 'x2'"),
     (metric.margin_ranking, ([1.0, 2.0], [0.0, 1.0, 2.0], [1.0]), {},
      r"'x1' of shape \(2,\) and 'x2' of shape \(3,\) and 'y' of shape \(1,\)"),
 ]
@@ -360,15 +372,21 @@ BAD = [
 
 @pytest.mark.parametrize("fn,args,kwargs,match", BAD, ids=lambda v: getattr(v, "__name__", None))
 def test_bad_input_raises_value_error_naming_the_parameter(fn, args, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    """... and the message starts with the name of the function that was called."""
+    with pytest.raises(ValueError, match=f"^{fn.__name__}: .*{match}"):
         fn(*args, **kwargs)
+
+
+def test_every_public_function_has_bad_input_cases():
+    assert {fn.__name__ for fn, *_ in BAD} == {"triplet", "triplet_grad", "pairwise_distance", "contrastive",
+                                              "contrastive_grad", "margin_ranking", "margin_ranking_grad"}
 
 
 def test_error_messages_name_the_function_and_the_value():
     with pytest.raises(ValueError, match=r"^triplet: parameter 'margin' must be in \[0, inf\), got -1.0$"):
         metric.triplet(A3, A3, A3, margin=-1)
     with pytest.raises(ValueError, match=r"^contrastive_grad: 'd' must be a distance >= 0, got -2.0$"):
-        metric.contrastive_grad([1.0, -2.0], 1)
+        metric.contrastive_grad([0.0, 0.5, -2.0], 1)  # the first negative, not the first below 1
     with pytest.raises(ValueError, match=r"got 0.5$"):
         metric.margin_ranking(0.0, 1.0, 0.5)
 
@@ -379,3 +397,49 @@ def test_results_are_float64_arrays():
         assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == ()
     for g in metric.triplet_grad(a, p, n):
         assert g.dtype == np.float64 and g.shape == (3, 2)
+
+
+def test_one_dimensional_embeddings_match_torch():
+    a, pos, neg = triplet_case((6, 1), seed=8)
+    ref, ref_grads = torch_triplet(a, pos, neg, margin=0.5)
+    np.testing.assert_allclose(metric.triplet(a, pos, neg, margin=0.5), ref, rtol=RTOL, atol=ATOL)
+    for g, r in zip(metric.triplet_grad(a, pos, neg, margin=0.5), ref_grads):
+        np.testing.assert_allclose(g, r, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+
+
+def test_defaults_are_torchs():
+    """margin 1, p 2, eps 1e-6, no swap (triplet_margin_loss); margin 0 (margin_ranking_loss)."""
+    a, pos, neg = triplet_case((8, 3), seed=6)
+    ref, ref_grads = torch_triplet(a, pos, neg)
+    np.testing.assert_allclose(metric.triplet(a, pos, neg), ref, rtol=RTOL, atol=ATOL)
+    for g, r in zip(metric.triplet_grad(a, pos, neg), ref_grads):
+        np.testing.assert_allclose(g, r, rtol=GRAD_RTOL, atol=GRAD_ATOL)
+    x1, x2, y = np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.5, 0.4]), np.array([-1.0, 1.0, -1.0])
+    ref, r1, r2 = torch_ranking(x1, x2, y, 0.0)
+    np.testing.assert_array_equal(metric.margin_ranking(x1, x2, y), ref)
+    np.testing.assert_array_equal(metric.margin_ranking_grad(x1, x2, y)[0], r1)
+    d = np.array([0.5, 0.9, 1.2])
+    np.testing.assert_allclose(metric.contrastive(d, 0), [0.125, 0.005, 0.0], rtol=1e-12)  # margin 1
+    np.testing.assert_allclose(metric.contrastive_grad(d, 0), [-0.5, -0.1, 0.0], rtol=1e-12)
+
+
+def test_zero_gradients_are_positive_zeros():
+    """Inactive hinges, a dissimilar pair beyond the margin: every zero is +0, never -0."""
+    a, pos, neg = triplet_case((40, 3), seed=4)
+    for swap in (False, True):
+        for g in metric.triplet_grad(a, pos, neg, margin=0.0, swap=swap):
+            assert (g == 0).any() and not np.signbit(g[g == 0]).any()
+    g = metric.contrastive_grad([0.5, 2.0, 3.0], [0, 0, 1])
+    assert g[1] == 0 and not np.signbit(g[1])
+    rng = np.random.default_rng(3)
+    x1, x2, y = rng.normal(size=30), rng.normal(size=30), rng.choice([-1.0, 1.0], size=30)
+    for g in metric.margin_ranking_grad(x1, x2, y):
+        assert (g == 0).any() and not np.signbit(g[g == 0]).any()
+
+
+def test_scalar_gradients_are_zero_dimensional_arrays():
+    for out in (metric.contrastive_grad(0.5, 1), *metric.margin_ranking_grad(1.0, 0.0, 1.0)):
+        assert isinstance(out, np.ndarray) and out.shape == () and out.dtype == np.float64
+    g = metric.contrastive_grad(np.array([[0.5], [1.5]]), np.array([[1.0, 0.0, 1.0]]))  # (2, 1) d
+    assert g.shape == (2, 1)
+    np.testing.assert_allclose(g[:, 0], [0.5 - 0.5 + 0.5, 1.5 + 0.0 + 1.5], rtol=1e-15)
