@@ -41,15 +41,15 @@ REFERENCE = ["reference/comparison.md", "reference/selection-guide.md", "referen
              "reference/further-reading.md"]
 GLOSSARY = "reference/glossary.md"
 
-# (lesson, the link its "What's next" must hold). Extend when lessons five and six are written:
-#   ("reading-the-loss-curve.md", "beyond.md"),
-#   ("beyond.md", "../reference/selection-guide.md"),
+# (lesson, the link its "What's next" must hold). Lesson six, the last, points to the reference
+# section's selection guide.
 ENDINGS = [
     ("loss-functions.md", "loss-landscape.md"),
     ("loss-landscape.md", "classification.md"),
     ("classification.md", "walking-downhill.md"),
     ("walking-downhill.md", "reading-the-loss-curve.md"),
     ("reading-the-loss-curve.md", "beyond.md"),
+    ("beyond.md", "../reference/selection-guide.md"),
 ]
 
 WORDS_PER_MINUTE = (120, 250)  # a slow and a fast reader of technical prose
