@@ -22,7 +22,21 @@ TORCH_LOSSES = {  # mean over the points, float64 tensors
     "mae": lambda p, t: F.l1_loss(p, t),
     "huber": lambda p, t, delta: F.huber_loss(p, t, delta=delta),
     "log_cosh": lambda p, t: (p - t + F.softplus(-2.0 * (p - t)) - LOG2).mean(),
+    "barron": lambda p, t, alpha, scale: barron_torch(p - t, alpha, scale).mean(),
 }
+
+
+def barron_torch(r, alpha, c):
+    """Barron's rho(r, alpha, c) written in torch (the paper's formula and its limits)."""
+    x2 = (r / c) ** 2
+    if alpha == 2:
+        return 0.5 * x2
+    if alpha == 0:
+        return torch.log1p(0.5 * x2)
+    if alpha == -math.inf:
+        return -torch.expm1(-0.5 * x2)
+    b = abs(alpha - 2)
+    return b / alpha * ((x2 / b + 1) ** (alpha / 2) - 1)
 TORCH_OPTIMIZERS = {
     "sgd": lambda ps, lr: torch.optim.SGD(ps, lr),
     "momentum": lambda ps, lr, momentum=0.9: torch.optim.SGD(ps, lr, momentum=momentum),
