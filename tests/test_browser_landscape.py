@@ -11,7 +11,11 @@ What these prove:
 * a real click on the map moves the current (w, b) there and redraws the fit panel
   with tanh(w x + b); the readouts print the w, b under the pointer and the loss the
   page's lookup gives, which equals ``landscape.loss_at``;
-* without JavaScript the static fallback (two SVGs, a PNG heatmap) is shown.
+* without JavaScript the static fallback (two SVGs, a PNG heatmap) is shown;
+* a state link with ``w`` and ``b`` (opened, or clicked on the page while the widget is
+  live) places the fit exactly as a tap there does, a tap writes ``w`` and ``b`` into
+  the address, and a new preset takes them out again, on the desktop and on a phone;
+* the contour labels' boxes are no larger than the size their placement assumes.
 
 Each test opens its own browser context; every wait is for a condition, bounded by a
 timeout that fails the test.
@@ -22,11 +26,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from urllib.parse import parse_qsl, unquote
 
 import numpy as np
 import pagetools
 import pytest
-from browser import is_local
+from browser import is_local, watch
 from pagetools import colours, image, next_frames, open_page, shot, wait_for_new_picture
 
 from lossdocs import landscape
@@ -435,3 +440,174 @@ def test_without_javascript_the_fallback_is_shown(browser, server):
         assert_clean(log)
     finally:
         context.close()
+
+
+# ------------------------------------------------------------- the clicked point in links
+
+
+def link(preset: str, loss: str, w, b) -> str:
+    return f"#loss-landscape?preset_select={preset}&loss_select={loss}&w={w!r}&b={b!r}"
+
+
+def address(page) -> dict[str, str]:
+    """The widget state the page's address holds now (empty if it names none)."""
+    fragment = unquote(page.evaluate("location.hash")[1:])
+    if not fragment.startswith("loss-landscape?"):
+        return {}
+    return dict(parse_qsl(fragment.split("?", 1)[1], strict_parsing=True))
+
+
+def wait_address(page, test, what: str) -> dict[str, str]:
+    """Wait (bounded) until ``test(address)`` holds; the page writes it 300 ms after a change."""
+    for _ in range(TIMEOUT_MS // 50):
+        now = address(page)
+        if test(now):
+            return now
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the address never showed {what}: {now}")
+
+
+def wait_current(page, w: float, b: float) -> None:
+    wait_js(page, "return drawn() && model('current').data.x[0] === arg[0] && model('current').data.y[0] === arg[1]",
+            [w, b], what=f"the fit to be placed at w={w}, b={b}")
+
+
+def assert_fit_at(page, w: float, b: float) -> None:
+    """The marker, clicked point, fit curve, residuals and both readouts show (w, b)."""
+    pname, _, _ = selection(page)
+    preset = landscape.PRESETS[pname]
+    got = js(page, """return {point: [Array.from(model('clicked_point').data.w), Array.from(model('clicked_point').data.b)],
+      cx: Array.from(model('fit_curve').data.x), cy: Array.from(model('fit_curve').data.y),
+      y1: Array.from(model('residuals').data.y1),
+      readout: model('landscape_readout').text, pointer: model('pointer_readout').text}""")
+    assert got["point"] == [[w], [b]]
+    np.testing.assert_allclose(got["cy"], np.tanh(w * np.asarray(got["cx"]) + b), atol=1e-12)
+    np.testing.assert_allclose(got["y1"], np.tanh(w * preset.x + b), atol=1e-12)
+    assert check_loss_text(page, got["readout"], READOUT, w, b)[5] == "clicked"
+    check_loss_text(page, got["pointer"], POINTER, w, b)
+
+
+def near_3_decimals(shown: str, value: float) -> bool:
+    """``shown`` is ``value`` to at most 3 decimals, as the page writes it."""
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    return decimals <= 3 and abs(float(shown) - value) <= 5e-4 + 1e-12
+
+
+def test_a_state_link_places_the_fit_and_the_address_follows(browser, server):
+    context, page, log = open_page(browser, server.url + PAGE + link("sloped_line", "mse", 1.0, -0.16))
+    try:
+        wait_current(page, 1.0, -0.16)
+        assert selection(page)[:2] == ("sloped_line", "mse")
+        assert_shows_atlas_grid(page)
+        assert_fit_at(page, 1.0, -0.16)
+        box = element(page, "heatmap").bounding_box()
+        assert 0 <= box["y"] < page.viewport_size["height"], "the linked widget is not on screen"
+        now = address(page)  # the link itself, until something changes
+        assert (now["preset_select"], now["loss_select"], float(now["w"]), float(now["b"])) == (
+            "sloped_line", "mse", 1.0, -0.16)
+
+        # A new loss keeps the point, in the fit and in the address.
+        set_value(page, "loss_select", "mae")
+        now = wait_address(page, lambda a: a.get("loss_select") == "mae", "the new loss")
+        assert (now["w"], now["b"]) == ("1", "-0.16")
+        readout = js(page, "return model('landscape_readout').text")
+        assert check_loss_text(page, readout, READOUT, 1.0, -0.16)[5] == "kept"
+
+        # A new preset starts again from its start: no clicked point is left to share.
+        set_value(page, "preset_select", "outliers")
+        now = wait_address(page, lambda a: a.get("preset_select") == "outliers", "the new preset")
+        assert "w" not in now and "b" not in now, now
+        assert js(page, "return model('clicked_point').data.w.length") == 0
+        assert js(page, "return model('landscape_readout').text").endswith("(start)")
+        assert_clean(log)
+    finally:
+        context.close()
+
+
+def test_a_tap_writes_the_point_and_its_link_draws_what_the_tap_drew(browser, server, lesson):
+    page, log = lesson
+    _track_pointer(page)
+    now = click_at(page, 2.0, -0.5)
+    tapped = state(page)
+    shared = wait_address(page, lambda a: "w" in a and "b" in a, "w and b after a tap")
+    assert shared["preset_select"] == widget.DEFAULT_PRESET
+    for k in ("w", "b"):
+        assert near_3_decimals(shared[k], now[k]), (shared, now)
+    assert_clean(log)
+
+    # The exact point, from a link in a fresh page: every model the tap changed is the same.
+    context, other, log2 = open_page(browser, server.url + PAGE + link(widget.DEFAULT_PRESET, "mse", now["w"], now["b"]))
+    try:
+        wait_current(other, now["w"], now["b"])
+        assert json.loads(state(other)) == json.loads(tapped)
+        assert_clean(log2)
+    finally:
+        context.close()
+
+    # The address the tap wrote, opened as it stands: the fit at the rounded point.
+    context, other, log3 = open_page(browser, server.url + PAGE + page.evaluate("location.hash"))
+    try:
+        w, b = float(shared["w"]), float(shared["b"])
+        wait_current(other, w, b)
+        assert_fit_at(other, w, b)
+        assert_clean(log3)
+    finally:
+        context.close()
+
+
+def test_a_link_on_the_page_places_the_fit_on_the_live_widget(lesson):
+    """The lesson's own "click at (w, b)" links move the widget that is already live."""
+    page, log = lesson
+    for w, b in [(0.35, 0.14), (1.0, -0.16)]:
+        href = f"#loss-landscape?preset_select=sloped_line&loss_select=mse&w={w}&b={b}"
+        anchor = page.locator(f'a[href="{href}"]')
+        assert anchor.count() == 1, f"the lesson has no link {href}"
+        anchor.click()
+        wait_current(page, w, b)
+        assert selection(page)[:2] == ("sloped_line", "mse")
+        assert_fit_at(page, w, b)
+        box = element(page, "heatmap").bounding_box()
+        assert 0 <= box["y"] < page.viewport_size["height"], "the widget was not brought on screen"
+    assert_clean(log)
+
+
+def test_on_a_phone_a_link_places_the_fit_and_a_tap_is_shared(browser, server):
+    from test_phone import PHONE
+
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        log = watch(page)
+        page.goto(server.url + PAGE + link("sloped_line", "mse", 1.0, -0.16))
+        page.wait_for_load_state("networkidle")
+        wait_current(page, 1.0, -0.16)
+        assert_fit_at(page, 1.0, -0.16)
+        element(page, "heatmap").scroll_into_view_if_needed()
+        next_frames(page, 3)
+        px, py = js(page, "return toPage('heatmap', arg[0], arg[1])", [2.0, 0.5])
+        page.touchscreen.tap(px, py)
+        wait_js(page, "return model('current').data.x[0] !== 1", what="the marker to move after a finger tap")
+        w, b = js(page, "return [model('current').data.x[0], model('current').data.y[0]]")
+        assert abs(w - 2.0) < 0.1 and abs(b - 0.5) < 0.1, (w, b)
+        shared = wait_address(page, lambda a: "w" in a and float(a["w"]) != 1.0, "the tapped w and b")
+        assert near_3_decimals(shared["w"], w) and near_3_decimals(shared["b"], b), (shared, w, b)
+        assert log.problems() == []
+    finally:
+        context.close()
+
+
+def test_contour_label_boxes_are_within_the_size_their_placement_assumes(lesson):
+    """Each label text, measured in the font the map draws it with, is no wider or taller
+    than widget.label_half_size says (which keeps labels off the markers)."""
+    page, _ = lesson
+    texts = sorted({t for g in ATLAS["grids"].values() for t in g["contours"]["lt"]})
+    sizes = js(page, """const glyph = [...doc().all_models].find((m) => m.type === 'Text')
+      const ctx = document.createElement('canvas').getContext('2d')
+      ctx.font = `${glyph.text_font_style.value ?? glyph.text_font_style} ${glyph.text_font_size.value ?? glyph.text_font_size} ${glyph.text_font.value ?? glyph.text_font}`
+      return [ctx.font, arg.map((t) => { const m = ctx.measureText(t)
+        return [t, m.width, m.fontBoundingBoxAscent + m.fontBoundingBoxDescent] })]""", texts)
+    font, measured = sizes
+    assert f"{widget.LABEL_FONT_PX}px" in font, font
+    for text, width, height in measured:
+        hw, hh = widget.label_half_size(text)
+        assert width <= 2 * hw and height <= 2 * hh, (text, width, height, hw, hh)

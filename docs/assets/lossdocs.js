@@ -63,12 +63,21 @@
   // Shareable state. "#loss-explorer?primary_select=mae&overlay_select=mse" sets
   // the named controls of the widget "loss-explorer" when the page opens (in the
   // order given), and every change of a control rewrites the hash. Selects come
-  // before sliders, because a select can change what a slider means.
+  // before sliders, because a select can change what a slider means. A widget can
+  // also keep numbers that no control holds (the landscape's clicked w and b) in a
+  // ColumnDataSource tagged STATE_TAG: each column is a key with one number, set
+  // after the controls once the address gives all of its columns, and written back
+  // (to 3 decimals) while it holds a row.
   const CONTROLS = ["Select", "Slider"]
+  const STATE_TAG = "lossdocs-state"
 
   function controlsOf(doc) {
     const found = [...doc.all_models].filter((m) => CONTROLS.includes(m.type) && m.name)
     return found.sort((a, b) => CONTROLS.indexOf(a.type) - CONTROLS.indexOf(b.type))
+  }
+
+  function stateSourcesOf(doc) {
+    return [...doc.all_models].filter((m) => m.type === "ColumnDataSource" && m.tags.includes(STATE_TAG))
   }
 
   function wantedState(widget) {
@@ -81,6 +90,9 @@
   // Widget callbacks run asynchronously; let each change settle before the next.
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
+  // A number as the address keeps it: 1.23456 -> "1.235", -0.16 -> "-0.16", 2 -> "2".
+  const short = (v) => String(Number(v.toFixed(3)))
+
   async function connectState(item) {
     const doc = Bokeh.documents.find((d) => d.get_model_by_id(item.root_id) != null)
     const target = document.getElementById(item.target_id)
@@ -88,31 +100,56 @@
     if (doc == null || host == null) return
     const widget = host.dataset.widget
     const controls = controlsOf(doc)
+    const sources = stateSourcesOf(doc)
     const byName = new Map(controls.map((m) => [m.name, m]))
-    const wanted = wantedState(widget)
-    for (const [name, raw] of wanted) {
-      const model = byName.get(name)
-      if (model != null) {
-        model.value = model.type === "Slider" ? Number(raw) : raw
-        await settle()
+
+    // Set the state the address names; also later, when a link on the page names it.
+    async function apply() {
+      const wanted = wantedState(widget)
+      for (const [name, raw] of wanted) {
+        const model = byName.get(name)
+        if (model != null) {
+          model.value = model.type === "Slider" ? Number(raw) : raw
+          await settle()
+        }
+      }
+      const numbers = new Map(wanted.map(([name, raw]) => [name, raw === "" ? NaN : Number(raw)]))
+      for (const source of sources) {
+        const columns = Object.keys(source.data)
+        if (columns.every((c) => Number.isFinite(numbers.get(c)))) {
+          source.data = Object.fromEntries(columns.map((c) => [c, [numbers.get(c)]]))
+          await settle()
+        }
+      }
+      if (wanted.length > 0) {
+        host.scrollIntoView()
       }
     }
-    if (wanted.length > 0) {
-      host.scrollIntoView()
-    }
+    host.lossdocsApplyState = apply
+    await apply()
+
     // Written once the controls have been still for a moment: rewriting the
     // address costs the browser a few ms, which must not land in the frame
     // that draws the change.
     let pending = null
     const write = () => {
-      const query = controls.map((m) => `${m.name}=${encodeURIComponent(m.value)}`).join("&")
-      history.replaceState(null, "", `#${widget}?${query}`)
+      const query = controls.map((m) => `${m.name}=${encodeURIComponent(m.value)}`)
+      for (const source of sources) {
+        for (const [column, values] of Object.entries(source.data)) {
+          if (values.length === 1 && Number.isFinite(values[0])) query.push(`${column}=${short(values[0])}`)
+        }
+      }
+      history.replaceState(null, "", `#${widget}?${query.join("&")}`)
+    }
+    const later = () => {
+      clearTimeout(pending)
+      pending = setTimeout(write, 300)
     }
     for (const model of controls) {
-      model.properties.value.change.connect(() => {
-        clearTimeout(pending)
-        pending = setTimeout(write, 300)
-      })
+      model.properties.value.change.connect(later)
+    }
+    for (const source of sources) {
+      source.properties.data.change.connect(later)
     }
   }
 
@@ -244,11 +281,13 @@
         slot.addEventListener(type, () => hydrate(slot), { once: true, passive: true })
       }
     }
-    // A slot named by an address opened later (a link within the page).
+    // A slot named by an address opened later (a link within the page): a live
+    // widget takes the state the link names; any other is hydrated, which applies it.
     window.addEventListener("hashchange", () => {
       const name = decodeURIComponent(location.hash.slice(1)).split("?")[0]
       const slot = slots.find((s) => s.dataset.widget === name)
-      if (slot) hydrate(slot)
+      if (slot && slot.lossdocsApplyState) slot.lossdocsApplyState()
+      else if (slot) hydrate(slot)
     })
   }
 

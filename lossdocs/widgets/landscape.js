@@ -7,9 +7,12 @@
 // src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
 // two readouts, which are plot titles: readout (fit panel), pointer (map),
 // map_views (the map's w and b ranges per preset: equal units on both axes),
-// and prompt (the pointer readout's text before the pointer has moved).
+// prompt (the pointer readout's text before the pointer has moved), and point:
+// the clicked (w, b), one row or none, which a tap writes and the page's state
+// code sets from an address (#loss-landscape?...&w=1&b=-0.16); its change
+// places the fit, so a tap and a link do the same thing.
 
-const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control
+const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control or the point
 const presetName = sel_preset.value
 const preset = atlas.presets[presetName]
 const lossName = sel_loss.value
@@ -78,9 +81,14 @@ function showPointer(w, b) {
 if (event === "mousemove") {
   showPointer(cb_obj.x, cb_obj.y)
 } else if (event === "tap") {
+  point.data = {w: [cb_obj.x], b: [cb_obj.y]}  // which calls back below
+} else if (cb_obj === point) {
   // A tap is also how a touch screen reads the map: it shows the pointer readout too.
-  showPointer(cb_obj.x, cb_obj.y)
-  showFit(cb_obj.x, cb_obj.y, "clicked")
+  // No row: the point was cleared (a new preset), and the fit is drawn already.
+  if (point.data.w.length === 1) {
+    showPointer(point.data.w[0], point.data.b[0])
+    showFit(point.data.w[0], point.data.b[0], "clicked")
+  }
 } else {
   // A control changed: show the grid for the new preset and loss.
   pointer.text = prompt  // its last value described the old surface
@@ -128,4 +136,7 @@ if (event === "mousemove") {
     how = "start"
   }
   showFit(w, b, how)
+  if (how === "start" && point.data.w.length > 0) {
+    point.data = {w: [], b: []}  // no clicked point on the new map
+  }
 }

@@ -17,6 +17,12 @@ compact form (:func:`landscape_atlas`):
   spacing, with every kink on a node; :func:`interpolate` says how it reads
   between nodes), then averages. So the readout is the engine's loss at exactly
   that point, to float32 precision (a test checks 1e-5 relative).
+* **The clicked point** is shareable: a tap writes it to the source ``clicked_point``
+  (tagged ``STATE_TAG``), whose change places the fit, and the page's state code
+  keeps it in the address as ``w`` and ``b``, so ``#loss-landscape?...&w=1&b=-0.16``
+  opens with the fit there.
+* **Contour labels** keep clear of the start dot and the minimum star
+  (:func:`label_clears`, at the map's fixed pixels per unit, :func:`px_per_unit`).
 """
 
 from __future__ import annotations
@@ -60,6 +66,16 @@ MIN_COLOR = "#ffd400"
 TARGET_COLOR = "#444444"
 FIT_COLOR = "#0072B2"
 RESIDUAL_COLOR = "#D55E00"
+# Marker and label sizes on the map, in screen pixels (the map's frame has a fixed size,
+# so these are also fixed in data units for each preset: see :func:`map_view`).
+MARK_SIZE = 16             # the start dot and the minimum star (diameter)
+CURRENT_SIZE = 18          # the magenta x, which opens on the start dot
+MARK_LINE = 1.5            # their black outline
+MARK_RADIUS = CURRENT_SIZE / 2 + MARK_LINE  # what a label must keep clear of, around a marker
+LABEL_FONT_PX = 11         # contour labels
+# A ColumnDataSource with this tag holds part of a widget's shareable state: each of its
+# columns is an address key with one number (docs/assets/lossdocs.js reads and writes them).
+STATE_TAG = "lossdocs-state"
 
 
 def js(name: str) -> str:
@@ -113,12 +129,33 @@ def simplify(line: np.ndarray, tol: float) -> np.ndarray:
     return line[keep]
 
 
-def contour_paths(grid: np.ndarray, w: np.ndarray, b: np.ndarray, levels: list[float]) -> dict:
+def label_half_size(text: str) -> tuple[float, float]:
+    """Half the width and height, in pixels, of a contour label's box on the map: a
+    generous bound for Bokeh's default font at ``LABEL_FONT_PX`` (Helvetica's digits are
+    0.56 em wide and its line box 1.2 em tall; this takes 0.6 em a character and 1.4 em)."""
+    return 0.3 * LABEL_FONT_PX * len(text), 0.7 * LABEL_FONT_PX
+
+
+def label_clears(x: float, y: float, text: str, markers, px_per_unit: float) -> bool:
+    """True if a label ``text`` centred at (x, y) keeps out of every marker: each marker
+    is a disc of ``MARK_RADIUS`` pixels, so the label's centre must be more than its
+    half-width plus that radius away along w, or its half-height plus it along b."""
+    hw, hh = label_half_size(text)
+    return all(abs(x - mx) * px_per_unit >= hw + MARK_RADIUS or abs(y - my) * px_per_unit >= hh + MARK_RADIUS
+               for mx, my in markers)
+
+
+def contour_paths(grid: np.ndarray, w: np.ndarray, b: np.ndarray, levels: list[float],
+                  markers=(), px_per_unit: float | None = None) -> dict:
     """Contour lines as NaN-separated float32 x/y, and one label position per level.
 
     Lines are simplified to within a quarter of a grid cell (in cell units, so
     w and b count alike), which is below what the eye can see on the heatmap.
+    ``markers``, (w, b) points drawn over the map at ``px_per_unit`` pixels per unit of
+    w and of b, are kept clear of labels: a label goes elsewhere on its own line.
     """
+    if markers and (px_per_unit is None or not px_per_unit > 0):
+        raise ValueError(f"px_per_unit must be > 0 when markers are given, got {px_per_unit}")
     gen = contourpy.contour_generator(x=np.arange(len(w)), y=np.arange(len(b)),
                                       z=np.log10(np.maximum(grid, 1e-300)))
     to_wb = np.array([w[1] - w[0], b[1] - b[0]]), np.array([w[0], b[0]])
@@ -135,18 +172,26 @@ def contour_paths(grid: np.ndarray, w: np.ndarray, b: np.ndarray, levels: list[f
             ys.extend(thin[:, 1].tolist() + [np.nan])
         # Label each level where it is farthest from the other labels and the
         # minimum, away from the edges, so labels do not pile up in the basin;
-        # a ring too small to hold a label is left unlabelled.
+        # a ring too small to hold a label is left unlabelled, and so is a line
+        # with no place clear of the markers.
         pts = np.vstack(lines)
         if np.ptp(pts, axis=0).max() < 8:
             continue
         inside = np.all((pts > margin) & (pts < len(w) - 1 - margin), axis=1)
         pts = pts[inside] if inside.any() else pts
+        text = f"{level:g}"
+        if markers:
+            at = pts * to_wb[0] + to_wb[1]
+            clear = np.array([label_clears(x, y, text, markers, px_per_unit) for x, y in at])
+            if not clear.any():
+                continue
+            pts = pts[clear]
         gaps = np.min([np.hypot(*(pts - p).T) for p in placed], axis=0)
         best = pts[int(np.argmax(gaps))]
         placed.append(best)
         lx.append(float(best[0] * to_wb[0][0] + to_wb[1][0]))
         ly.append(float(best[1] * to_wb[0][1] + to_wb[1][1]))
-        lt.append(f"{level:g}")
+        lt.append(text)
     return {"x": np.asarray(xs, np.float32), "y": np.asarray(ys, np.float32),
             "lx": lx, "ly": ly, "lt": lt}
 
@@ -229,7 +274,9 @@ def landscape_atlas() -> dict:
             grids[f"{pname}|{c['key']}"] = {
                 "codes": deltas, "low": 10 ** lo, "high": 10 ** hi, "levels": levels,
                 "min": [float(wm), float(bm), float(lm)],
-                "contours": contour_paths(grid, w, b, levels),
+                # Labels keep off the start dot (where the x opens too) and the star.
+                "contours": contour_paths(grid, w, b, levels, markers=[preset.start, (wm, bm)],
+                                          px_per_unit=px_per_unit(presets[pname])),
             }
     tables = {c["key"]: loss_table(c["name"], c["params"], nodes).astype(np.float32) for c in choices}
     kinks = {c["key"]: kink_flags(c["name"], c["params"], nodes) for c in choices}
@@ -275,6 +322,12 @@ def map_view(preset: dict, width: int = MAP_WIDTH,
     wc, bc = (w0 + w1) / 2, (b0 + b1) / 2
     hw, hb = unit * width / 2, unit * height / 2
     return (wc - hw, wc + hw), (bc - hb, bc + hb)
+
+
+def px_per_unit(preset: dict) -> float:
+    """Screen pixels per unit of w (and of b) on the map of ``preset`` (:func:`map_view`)."""
+    (w0, w1), _ = map_view(preset)
+    return MAP_WIDTH / (w1 - w0)
 
 
 # Controls and panels in a row wrap onto new lines when the row runs out of width,
@@ -341,17 +394,19 @@ def build(preset_name: str = DEFAULT_PRESET):
     src_cont = ColumnDataSource({"x": cont["x"], "y": cont["y"]}, name="contours")
     src_lab = ColumnDataSource({"x": cont["lx"], "y": cont["ly"], "text": cont["lt"]}, name="contour_labels")
     heat.line("x", "y", source=src_cont, color="white", alpha=0.65, line_width=1.2)
-    heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size="11px",
+    heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size=f"{LABEL_FONT_PX}px",
               text_align="center", text_baseline="middle", background_fill_color="#222222",
               background_fill_alpha=0.85)
     src_marks = ColumnDataSource({"x": [preset["start"][0], entry["min"][0]],
                                   "y": [preset["start"][1], entry["min"][1]],
                                   "marker": ["circle", "star"], "color": [START_COLOR, MIN_COLOR]},
                                  name="marks")
-    heat.scatter("x", "y", source=src_marks, marker="marker", fill_color="color", size=16,
-                 line_color="black", line_width=1.5)
+    heat.scatter("x", "y", source=src_marks, marker="marker", fill_color="color", size=MARK_SIZE,
+                 line_color="black", line_width=MARK_LINE)
     src_now = ColumnDataSource({"x": [preset["start"][0]], "y": [preset["start"][1]]}, name="current")
-    heat.scatter("x", "y", source=src_now, marker="x", size=18, line_width=3, color=MARKER)
+    # The clicked (w, b): part of the shareable state, so a link can place the fit.
+    src_point = ColumnDataSource({"w": [], "b": []}, name="clicked_point", tags=[STATE_TAG])
+    heat.scatter("x", "y", source=src_now, marker="x", size=CURRENT_SIZE, line_width=3, color=MARKER)
 
     # Fit panel: the curve of the current (w, b), the targets, the residuals.
     xs, ys = np.asarray(preset["x"]), np.asarray(preset["y"])
@@ -392,7 +447,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         atlas=browser_payload(atlas), sel_preset=sel_preset, sel_loss=sel_loss, params=param_selects,
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
-        readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT,
+        readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT, point=src_point,
         map_views={k: map_view(p) for k, p in atlas["presets"].items()}), code=js("landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
@@ -400,6 +455,7 @@ def build(preset_name: str = DEFAULT_PRESET):
     # markers never fade as "unselected"; the callback does the rest.
     heat.add_tools(TapTool(renderers=[r_img]))
     heat.js_on_event(Tap, cb)
+    src_point.js_on_change("data", cb)
     heat.js_on_event(MouseMove, cb)
 
     wrap = InlineStyleSheet(css=WRAP)
