@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
-from bokeh.models import Select, Slider
+from bokeh.models import ColumnDataSource, Select, Slider
 
 from lossdocs import landscape, losses
 from lossdocs.widgets import descent as descent_widget
@@ -91,13 +91,38 @@ def check_control(layout, key: str, raw: str, where: str):
     return model
 
 
-def check_state_link(link: str, base: Path = REFERENCE) -> None:
+def state_numbers(layout) -> dict[str, str]:
+    """Keys a widget keeps in a ColumnDataSource tagged ``STATE_TAG`` (numbers no control
+    holds, such as the landscape's clicked w and b): key -> the source's name."""
+    return {column: m.name for m in layout.references()
+            if isinstance(m, ColumnDataSource) and landscape_widget.STATE_TAG in m.tags for column in m.data}
+
+
+def check_point(widget: str, layout, chosen: dict[str, str], numbers: dict[str, float], where: str) -> None:
+    """A widget's numbers from a link are ones it can show: the landscape's (w, b) lies in
+    the window of the preset the link selects (or the opening one), which the heatmap covers."""
+    if widget == "loss-landscape":
+        preset = PRESETS[chosen.get("preset_select", layout.select_one({"name": "preset_select"}).value)]
+        (w0, w1), (b0, b1) = preset.w_range, preset.b_range
+        w, b = numbers["w"], numbers["b"]
+        assert w0 <= w <= w1 and b0 <= b <= b1, (
+            f"{where}: (w, b) = ({w}, {b}) is outside the {preset.label!r} window {w0}..{w1} x {b0}..{b1}")
+
+
+def check_state_link(link: str, base: Path = REFERENCE, page: Path | None = None) -> None:
     """A link ``page#widget?control=value&...``, relative to the folder ``base``, lands on a
     page that embeds that widget and names real controls of it with values they can take,
-    selects before sliders (the order the page's script applies them in)."""
+    selects before sliders (the order the page's script applies them in). A link with no
+    page (``#widget?...``) is to ``page`` itself. Keys a widget keeps in a state source
+    (:func:`state_numbers`: the landscape's ``w`` and ``b``) come all together, as finite
+    numbers the widget can show (:func:`check_point`)."""
     path, fragment = link.split("#", 1)
     widget, query = fragment.split("?", 1)
-    target = (base / path).resolve()
+    if path:
+        target = (base / path).resolve()
+    else:
+        assert page is not None, f"{link}: a link within a page needs that page"
+        target = Path(page).resolve()
     if target.suffix == ".html":  # the built name of a page
         target = target.with_suffix(".md")
     assert target.is_file(), f"{link}: no page {target.relative_to(ROOT)}"
@@ -115,8 +140,14 @@ def check_state_link(link: str, base: Path = REFERENCE) -> None:
     else:
         pytest.fail(f"{link}: unknown widget {widget!r}")
 
+    sources = state_numbers(layout)
+    numbers = {}
     seen_slider = False
     for key, raw in pairs:  # applied in order, like the page script does
+        if key in sources:  # set after every control, whatever its place
+            numbers[key] = float(raw)
+            assert math.isfinite(numbers[key]), f"{link}: {key}={raw!r} is not a finite number"
+            continue
         model = check_control(layout, key, raw, link)
         if isinstance(model, Slider):
             seen_slider = True
@@ -125,6 +156,13 @@ def check_state_link(link: str, base: Path = REFERENCE) -> None:
             assert not seen_slider, f"{link}: select {key!r} comes after a slider"
         if widget == "loss-explorer" and key == "primary_select":
             layout = explorer_layout(raw)
+    for name in set(sources.values()):
+        columns = {k for k, v in sources.items() if v == name}
+        assert columns <= set(numbers) or not columns & set(numbers), (
+            f"{link}: {sorted(columns & set(numbers))} without {sorted(columns - set(numbers))}: "
+            "the page sets them only all together")
+    if numbers:
+        check_point(widget, layout, dict(pairs), numbers, link)
 
 
 @pytest.mark.parametrize("page,link", all_state_links(), ids=lambda v: str(v)[:90])

@@ -12,7 +12,13 @@ What these prove:
   page prints;
 * ``build()`` offers every preset, loss and parameter value, and opens on the
   engine's loss at the start; ``fallback()`` is an accessible static figure;
-* the serialised widget stays a reasonable page weight.
+* the serialised widget stays a reasonable page weight;
+* no contour label's box touches the start dot or the minimum star on the map, for
+  every grid, at the map's fixed pixels per unit of w and b;
+* the clicked point is shareable state (a tagged source, wired to the callback), the
+  state-link checker accepts a (w, b) in the preset's window and rejects any other,
+  and the lesson's "click at (w, b)" links name the state their sentence describes,
+  whose quoted losses are the engine's.
 
 Cases are parametrised over ``landscape.PRESETS`` and ``landscape.LOSS_CHOICES``.
 """
@@ -23,6 +29,7 @@ import base64
 import json
 import re
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import contourpy
 import numpy as np
@@ -32,6 +39,9 @@ from bokeh.models import ColumnDataSource, Select
 from lossdocs import landscape, losses
 from lossdocs.site import embed, figures
 from lossdocs.widgets import landscape as widget
+from test_faq import check_state_link, segment_of, state_links
+
+LESSON = Path(__file__).resolve().parents[1] / "docs" / "lessons" / "loss-landscape.md"
 
 ATLAS = widget.landscape_atlas()
 CASES = [
@@ -294,3 +304,204 @@ def test_fallback_is_an_accessible_static_figure():
 def test_serialised_widget_is_under_300_kb():
     size = len(json.dumps(embed.build_widget("loss-landscape")["item"]))
     assert size < 300_000, f"the landscape widget's json_item is {size / 1000:.0f} kB"
+
+
+# ------------------------------------------------------------------ contour labels
+
+
+def map_px_per_unit(pname: str) -> float:
+    """Pixels per unit of w and of b on the page's map (the frame is MAP_WIDTH x MAP_HEIGHT
+    pixels for every preset and screen, and map_view gives both axes the same units)."""
+    (v0, v1), (u0, u1) = widget.map_view(ATLAS["presets"][pname])
+    across, up = widget.MAP_WIDTH / (v1 - v0), widget.MAP_HEIGHT / (u1 - u0)
+    assert across == pytest.approx(up, rel=1e-12)
+    return across
+
+
+@pytest.mark.parametrize("pname, name, params", CASES)
+def test_contour_labels_keep_off_the_start_and_the_minimum(pname, name, params):
+    """Around each marker, a label's centre stays at least the marker's radius plus the
+    label's half-width away along w, or its radius plus half-height along b: the label's
+    box and the marker's disc do not meet."""
+    g = ATLAS["grids"][key(pname, name, params)]
+    ppu = map_px_per_unit(pname)
+    c = g["contours"]
+    markers = {"start": ATLAS["presets"][pname]["start"], "minimum": g["min"][:2]}
+    assert c["lt"], "no contour is labelled"
+    for x, y, text in zip(c["lx"], c["ly"], c["lt"]):
+        hw, hh = widget.label_half_size(text)
+        for what, (mx, my) in markers.items():
+            dx, dy = abs(x - mx), abs(y - my)
+            assert dx >= (hw + widget.MARK_RADIUS) / ppu or dy >= (hh + widget.MARK_RADIUS) / ppu, (
+                f"label {text} at ({x:.3f}, {y:.3f}) covers the {what} marker at ({mx:.3f}, {my:.3f}): "
+                f"{dx * ppu:.1f} px across, {dy * ppu:.1f} px up")
+
+
+def test_labels_avoid_the_markers_by_moving_along_their_line():
+    """A label that would sit on a marker is placed elsewhere on its own contour: on the
+    outlier map under log-cosh the 0.2 label, once on the star, keeps its level and stays
+    on its line."""
+    pname, name, params = "outliers", "log_cosh", {}
+    w, b, grid = engine_grid(pname, name, params)
+    g = ATLAS["grids"][key(pname, name, params)]
+    plain = widget.contour_paths(grid, w, b, g["levels"])
+    ppu = map_px_per_unit(pname)
+    star = g["min"][:2]
+    k = plain["lt"].index("0.2")
+    assert not widget.label_clears(plain["lx"][k], plain["ly"][k], "0.2", [star], ppu)
+    moved = g["contours"]
+    j = moved["lt"].index("0.2")
+    assert widget.label_clears(moved["lx"][j], moved["ly"][j], "0.2", [star], ppu)
+    on_line = landscape.loss_grid(name, landscape.PRESETS[pname].x, landscape.PRESETS[pname].y,
+                                  [moved["lx"][j]], [moved["ly"][j]], **params)[0, 0]
+    assert on_line == pytest.approx(0.2, rel=0.05)
+
+
+def test_label_and_marker_sizes_are_the_ones_drawn():
+    """The sizes the label placement assumes are the glyphs' own."""
+    heat = next(m for m in widget.build().references() if getattr(m, "name", None) == "heatmap")
+    glyphs = [r.glyph for r in heat.renderers]
+    text = next(gl for gl in glyphs if type(gl).__name__ == "Text")
+    assert text.text_font_size == f"{widget.LABEL_FONT_PX}px"
+    sizes = sorted(gl.size for gl in glyphs if type(gl).__name__ == "Scatter")
+    assert sizes == [widget.MARK_SIZE, widget.CURRENT_SIZE]
+    assert widget.MARK_RADIUS >= max(sizes) / 2 + widget.MARK_LINE
+    hw, hh = widget.label_half_size("0.001")
+    assert hw >= 0.56 * widget.LABEL_FONT_PX * 5 / 2 and hh >= 1.2 * widget.LABEL_FONT_PX / 2
+
+
+def test_contour_paths_needs_the_scale_to_keep_labels_off_markers():
+    w, b, grid = engine_grid("two_points", "mse", {})
+    for bad in (None, 0.0, -3.0, float("nan")):
+        with pytest.raises(ValueError, match="px_per_unit must be > 0"):
+            widget.contour_paths(grid, w, b, [0.1, 1.0], markers=[(0.0, 0.0)], px_per_unit=bad)
+
+
+# ------------------------------------------------------------------ the clicked point
+
+
+def test_the_clicked_point_is_shareable_state(built):
+    src = built["clicked_point"]
+    assert isinstance(src, ColumnDataSource) and widget.STATE_TAG in src.tags
+    assert src.data == {"w": [], "b": []}  # no click yet: the fit is at the start
+    callbacks = src.js_property_callbacks["change:data"]
+    tap = built["heatmap"].js_event_callbacks["tap"]
+    assert callbacks == tap and len(tap) == 1, "a link and a tap must run the same callback"
+    assert tap[0].args["point"] is src
+
+
+LANDSCAPE_LINK = "../lessons/loss-landscape.md#loss-landscape?"
+
+
+@pytest.mark.parametrize("query", [
+    "preset_select=sloped_line&loss_select=mse&w=1.0&b=-0.16",
+    "preset_select=sloped_line&w=3.5&b=-1.25",  # the window's corner
+    "w=-1.6&b=2.5",  # the opening preset's window
+    "w=0.1&b=0.2&preset_select=outliers&loss_select=huber&param_huber_delta=0.1",
+])
+def test_state_link_checker_accepts_a_point_in_the_window(query):
+    check_state_link(LANDSCAPE_LINK + query)
+
+
+@pytest.mark.parametrize("query, message", [
+    ("preset_select=sloped_line&w=3.6&b=0", "outside"),
+    ("preset_select=sloped_line&w=1&b=-1.3", "outside"),
+    ("preset_select=two_points&w=4.5&b=0", "outside"),
+    ("w=-1.7&b=0", "outside"),
+    ("preset_select=sloped_line&w=1", "without"),
+    ("preset_select=sloped_line&b=1", "without"),
+    ("preset_select=sloped_line&w=nan&b=0", "finite"),
+    ("preset_select=sloped_line&w=inf&b=0", "finite"),
+])
+def test_state_link_checker_rejects_a_point_it_cannot_show(query, message):
+    with pytest.raises(AssertionError, match=message):
+        check_state_link(LANDSCAPE_LINK + query)
+
+
+def test_state_link_checker_rejects_a_point_that_is_not_a_number():
+    with pytest.raises(ValueError):
+        check_state_link(LANDSCAPE_LINK + "w=one&b=0")
+
+
+# ------------------------------------------------------------------ the lesson's links
+
+LESSON_TEXT = LESSON.read_text(encoding="utf-8")
+
+
+def link_targets(markdown: str) -> list[tuple[str, str]]:
+    """(link text, target) of every link of ``markdown`` to a state of the page's own landscape."""
+    return re.findall(r"\[([^\]]*)\]\((#loss-landscape\?[^)\s]+)\)", markdown)
+
+
+POINT_LINKS = [(text, target) for text, target in link_targets(LESSON_TEXT) if "&w=" in target]
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", text.replace("−", "-"))]
+
+
+def _link_state(target: str) -> dict[str, str]:
+    return dict(parse_qsl(target.split("?", 1)[1], strict_parsing=True))
+
+
+def test_every_state_link_of_the_lesson_is_valid():
+    links = state_links(LESSON_TEXT)
+    assert len(POINT_LINKS) >= 6
+    for link in links:
+        check_state_link(link, base=LESSON.parent, page=LESSON)
+
+
+def test_point_links_name_the_point_their_text_shows():
+    for text, target in POINT_LINKS:
+        st = _link_state(target)
+        got = [float(st["w"]), float(st["b"])]
+        if text == "Click it":  # the star of the unreachable target, quoted just before
+            w, b, _ = landscape.minimum("mse", landscape.PRESETS["unreachable"])
+            assert got == [round(w, 2), round(b, 2)], target
+        else:
+            assert _numbers(text) == got, (text, target)
+
+
+def _loss(target: str) -> float:
+    st = _link_state(target)
+    preset = landscape.PRESETS[st["preset_select"]]
+    return landscape.loss_at(st["loss_select"], preset.x, preset.y, float(st["w"]), float(st["b"]))
+
+
+def _sentence(where: str) -> str:
+    return segment_of(LESSON_TEXT, where, "loss-landscape.md")
+
+
+def test_point_links_of_experiment_one_show_what_the_text_says():
+    s = _sentence("Then click near the left edge")
+    (target,) = [t for _, t in link_targets(s)]
+    assert _link_state(target)["preset_select"] == "two_points" and _link_state(target)["loss_select"] == "mse"
+    assert "Choose *Two points only* with *Mean squared error*" in LESSON_TEXT
+    assert "L$ climbs to about 1.7" in s and round(_loss(target), 1) == 1.7
+
+
+def test_point_links_of_the_long_valley_show_what_the_text_says():
+    along = [t for _, t in link_targets(_sentence("both on the floor"))]
+    across = [t for _, t in link_targets(_sentence("about as far from the star across the valley"))]
+    assert len(along) == 2 and len(across) == 2
+    for target in along + across:  # experiment 3: the sloped line under MSE
+        assert _link_state(target)["preset_select"] == "sloped_line"
+        assert _link_state(target)["loss_select"] == "mse"
+    assert "the loss stays under 0.01" in _sentence("both on the floor")
+    assert all(_loss(t) < 0.01 for t in along)
+    assert "roughly ten times higher" in _sentence("about as far from the star across the valley")
+    floor = np.mean([_loss(t) for t in along])
+    for t in across:
+        assert 8 < _loss(t) / floor < 15, (t, _loss(t) / floor)
+    assert 9 < np.mean([_loss(t) for t in across]) / floor < 13
+
+
+def test_point_link_to_the_unreachable_floor_shows_what_the_text_says():
+    s = _sentence("Click it")
+    (target,) = [t for _, t in link_targets(s)]
+    assert _link_state(target)["preset_select"] == "unreachable" and _link_state(target)["loss_select"] == "mse"
+    floor = _sentence("for MSE, $L \\approx 0.173$")
+    w, b, lm = landscape.minimum("mse", landscape.PRESETS["unreachable"])
+    assert "0.173" in floor and round(lm, 3) == 0.173
+    assert round(_loss(target), 3) == 0.173
+
