@@ -20,9 +20,8 @@ import numpy as np
 import pytest
 from bokeh.models import ColumnDataSource, Select, Slider
 
-from lossdocs import landscape, losses
-from lossdocs.widgets import descent as descent_widget
-from lossdocs.widgets import explorer, imbalance, margin, softmax
+from lossdocs import landscape, losses, widgets
+from lossdocs.widgets import explorer
 from lossdocs.widgets import landscape as landscape_widget
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,8 +61,8 @@ def explorer_layout(primary: str):
 
 
 # Widgets whose controls do not depend on one another: one layout each.
-FIXED_BUILDERS = {"loss-landscape": landscape_widget.build, "descent": descent_widget.build,
-                  "margin-explorer": margin.build, "softmax-ce": softmax.build, "imbalance-lab": imbalance.build}
+# Every widget but the explorer (whose controls depend on the chosen loss) has one layout.
+FIXED_BUILDERS = {name: w.build for name, w in widgets.WIDGETS.items() if name != "loss-explorer"}
 WIDGETS = ("loss-explorer", *FIXED_BUILDERS)
 
 
