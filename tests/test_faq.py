@@ -20,9 +20,13 @@ import numpy as np
 import pytest
 from bokeh.models import ColumnDataSource, Select, Slider
 
-from lossdocs import landscape, losses, widgets
+from lossdocs import boxes as box_losses
+from lossdocs import landscape, losses, metric, robust, widgets
+from lossdocs.widgets import boxes as boxes_widget
 from lossdocs.widgets import explorer
 from lossdocs.widgets import landscape as landscape_widget
+from lossdocs.widgets import margin as margin_widget
+from lossdocs.widgets import outlier as outlier_widget
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -573,3 +577,116 @@ def test_mse_on_probabilities_is_bounded_and_its_push_dies():
     sentence = quoted("selection-guide.md", "BCE pushes the score with", "-0.99", push_bce)
     _number_in(sentence, "-0.0196", push_mse)
     assert 45 < push_bce / push_mse < 55  # "some fifty times weaker"
+
+
+# ------------------------------------------------------- guide rows from lessons five and six
+
+def links_to(text: str, widget: str) -> list[dict[str, str]]:
+    """The settings of every state link to ``widget`` in ``text`` (a row or a sentence)."""
+    out = []
+    for link in state_links(text):
+        name, query = link.split("#", 1)[1].split("?", 1)
+        if name == widget:
+            out.append(dict(parse_qsl(query)))
+    return out
+
+
+def one_link(text: str, widget: str) -> dict[str, str]:
+    found = links_to(text, widget)
+    assert len(found) == 1, (widget, text[:80])
+    return found[0]
+
+
+@functools.cache
+def outlier_fit(place: str, height: float, loss: str, delta: float = 1.0, alpha_index: int = 2):
+    """The outlier lab's line for one state (``outlier.data``, ``robust.fit_line``) and its
+    thirteen pulls, the outlier's last."""
+    params = ({"delta": delta} if loss == "huber" else
+              {"alpha": outlier_widget.ALPHAS[alpha_index], "scale": outlier_widget.SCALE} if loss == "barron" else {})
+    x, y = outlier_widget.data(place, float(height))
+    fit = robust.fit_line(loss, x, y, **params)
+    return fit, robust.pulls(fit, x, y)
+
+
+def outlier_state(s: dict[str, str]):
+    return outlier_fit(s["outlier_place"], float(s["outlier_height"]), s["pull_select"], float(s["delta"]),
+                       int(s["alpha_index"]))
+
+
+def triplet_state(s: dict[str, str]):
+    """The triplet widget's points for a state: anchor at 0, positive on +x, negative at its angle."""
+    a, p = np.zeros(2), np.array([float(s["positive_distance"]), 0.0])
+    t = math.radians(float(s["negative_angle"]))
+    n = float(s["negative_distance"]) * np.array([math.cos(t), math.sin(t)])
+    return a, p, n, float(s["margin"])
+
+
+def box_state(s: dict[str, str]) -> np.ndarray:
+    return boxes_widget.pred_box(float(s["x_offset"]), float(s["y_offset"]), float(s["size"]))
+
+
+def test_guide_row_contrastive():
+    row = segment("selection-guide.md", "| Contrastive loss |")
+    s = one_link(row, "contrastive")
+    m, d = float(s["margin"]), float(s["distance"])
+    assert (m, d) == (1.0, 1.5)
+    _number_in(row, "1", m)
+    _number_in(row, "1.5", d)
+    _number_in(row, "0", float(metric.contrastive(d, 0, m)))
+    assert float(metric.contrastive_grad(d, 0, m)) == 0  # past the margin: no push either
+    _number_in(row, "1.125", float(metric.contrastive(d, 1, m)))
+    assert "| yes |" in row
+
+
+def test_guide_row_triplet():
+    row = segment("selection-guide.md", "Triplet loss, with semi-hard negatives")
+    a, p, n, m = triplet_state(one_link(row, "triplet"))
+    d_ap, d_an = float(metric.pairwise_distance(a, p)), float(metric.pairwise_distance(a, n))
+    assert d_ap < d_an < d_ap + m  # semi-hard
+    _number_in(row, "0.5", float(metric.triplet(a, p, n, margin=m)))
+    for g in metric.triplet_grad(a, p, n, margin=m):  # "still moves all three points"
+        assert np.linalg.norm(g) > 0.5
+
+
+def test_guide_row_ranking_is_the_hinge_and_ranknet_the_soft_margin():
+    row = segment("selection-guide.md", "Margin ranking loss, or RankNet")
+    s = one_link(row, "margin-explorer")
+    assert s == {"label_select": "1", "axis_select": "z"}
+    assert margin_widget.HINGE_MARGIN == 1.0
+    _number_in(row, "1", margin_widget.HINGE_MARGIN)
+    curves = margin_widget.curves_for(1)
+    z = margin_widget.Z  # read as the score difference x1 - x2, the first item preferred
+    np.testing.assert_allclose(metric.margin_ranking(z, np.zeros_like(z), 1, margin=1.0), curves["hinge"][0])
+    np.testing.assert_allclose(metric.margin_ranking_grad(z, np.zeros_like(z), 1, margin=1.0)[0][z != 1],
+                               curves["hinge"][1][z != 1])
+    # RankNet: cross-entropy of sigmoid(x1 - x2) against "the first wins".
+    np.testing.assert_allclose(np.log1p(np.exp(-z)), curves["soft"][0], rtol=1e-12)
+    assert "yes, margin ranking" in row
+
+
+def test_guide_row_boxes():
+    row = segment("selection-guide.md", "GIoU loss, plus Smooth L1")
+    pred = box_state(one_link(row, "boxes"))
+    target = np.array(boxes_widget.TARGET)
+    assert float(box_losses.iou(pred, target)) == 0  # clear of the target
+    _number_in(row, "1", float(box_losses.iou_loss(pred, target)))
+    assert not box_losses.iou_loss_grad(pred, target).any()  # "sticks"
+    _number_in(row, "1.36", float(box_losses.giou_loss(pred, target)))
+    assert np.abs(box_losses.giou_loss_grad(pred, target)).max() > 0.1  # "still slopes"
+
+
+def test_guide_outlier_rows_link_the_outlier_lab():
+    row = segment("selection-guide.md", "| Regression with outliers |")
+    s = one_link(row, "outlier-lab")
+    assert s["pull_select"] == "mae"
+    fit, pull = outlier_state(s)
+    assert float(s["outlier_height"]) >= 2  # far off the line
+    _number_in(row, "1", abs(pull[-1]))
+    assert np.abs(pull).max() == pytest.approx(1.0)  # "like any other point"
+    row = segment("selection-guide.md", "| Regression with many gross outliers")
+    s = one_link(row, "outlier-lab")
+    assert s["pull_select"] == "barron" and outlier_widget.ALPHAS[int(s["alpha_index"])] == -math.inf
+    assert "α = −∞" in row
+    fit, pull = outlier_state(s)
+    assert abs(pull[-1]) < 1e-9  # "stops pulling at all"
+
