@@ -21,12 +21,15 @@ import pytest
 from bokeh.models import ColumnDataSource, Select, Slider
 
 from lossdocs import boxes as box_losses
-from lossdocs import landscape, losses, metric, robust, widgets
+from lossdocs import classification, landscape, losses, metric, robust, widgets
+from lossdocs import training as training_engine
 from lossdocs.widgets import boxes as boxes_widget
 from lossdocs.widgets import explorer
 from lossdocs.widgets import landscape as landscape_widget
 from lossdocs.widgets import margin as margin_widget
 from lossdocs.widgets import outlier as outlier_widget
+from lossdocs.widgets import reduction as reduction_widget
+from lossdocs.widgets import training as training_widget
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -689,4 +692,161 @@ def test_guide_outlier_rows_link_the_outlier_lab():
     assert "α = −∞" in row
     fit, pull = outlier_state(s)
     assert abs(pull[-1]) < 1e-9  # "stops pulling at all"
+
+
+# ------------------------------------------------------- FAQ states from lessons five and six
+
+def training_state(s: dict[str, str]):
+    """(run, recorded epoch index, setting) for a training-curves link: the sliders hold indices."""
+    setting = tuple(training_engine.GRID[k][int(s[k])] for k in training_widget.KEYS)
+    return training_widget.runs()[setting], int(s["epoch"]), setting
+
+
+def noise_floor(noise: float) -> float:
+    """The MSE of the true curve sin(pi x) on the validation points: their labels' own noise."""
+    d = training_engine.data(2, noise)
+    return float(np.mean((training_engine.target(d.x_val) - d.y_val) ** 2))
+
+
+def test_faq_validation_answer_shows_the_best_epoch_and_the_last():
+    body = faq_answer_body("why-validation")
+    (best, k_best, setting), (last, k_last, same) = (training_state(s) for s in links_to(body, "training-curves"))
+    assert setting == same == (30, 10, 0.6, 0.0)
+    assert best is last and k_best == best.best_epoch and k_last == best.epochs.size - 1
+    s = segment("faq.md", "lesson five's over-fitting run")
+    _number_in(s, "79", best.epochs[k_best])
+    _number_in(s, "2000", best.epochs[k_last])
+    s = segment("faq.md", "Between the two the training loss drops from")
+    _number_in(s, "0.214", best.train_loss[k_best])
+    _number_in(s, "0.04", best.train_loss[k_last])
+    _number_in(s, "0.519", best.val_loss[k_best])
+    _number_in(s, "1.1", best.val_loss[k_last])
+    assert best.train_loss[k_last] < best.train_loss[k_best] and best.val_loss[k_last] > best.val_loss[k_best]
+
+
+def test_faq_training_vs_validation_shows_over_and_under_fitting():
+    s = segment("faq.md", "[Thirty units on ten noisy points]")
+    run, k, setting = training_state(one_link(s, "training-curves"))
+    assert setting[:3] == (30, 10, max(training_engine.GRID["noise"])) and k == run.epochs.size - 1
+    _number_in(s, "2000", run.epochs[k])
+    _number_in(s, "0.04", run.train_loss[k])
+    _number_in(s, "1.1", run.val_loss[k])
+    _number_in(s, "79", run.epochs[run.best_epoch])
+    s = segment("faq.md", "both curves end at about 0.076")
+    run, k, setting = training_state(one_link(s, "training-curves"))
+    assert setting[:3] == (1, 100, min(training_engine.GRID["noise"])) and k == run.epochs.size - 1
+    _number_in(s, "100", setting[1])
+    _number_in(s, "0.076", run.train_loss[k])
+    _number_in(s, "0.076", run.val_loss[k])
+    assert abs(run.val_loss[k] - run.train_loss[k]) < 0.001  # "no gap"
+    _number_in(s, "0.00984", noise_floor(0.1))
+
+
+def test_faq_floor_answer_shows_one_unit_on_a_training_curve():
+    s = segment("faq.md", "both losses level off at about 0.076")
+    run, k, setting = training_state(one_link(s, "training-curves"))
+    assert setting[:3] == (1, 100, 0.1) and k == run.epochs.size - 1
+    _number_in(s, "100", setting[1])
+    _number_in(s, "0.076", run.train_loss[k])
+    _number_in(s, "0.076", run.val_loss[k])
+    assert abs(run.val_loss[k] / run.val_loss[k - 3] - 1) < 0.01  # levelled off
+    _number_in(s, "0.00984", noise_floor(0.1))
+    assert "nearly eight times" in s and 7.3 < run.val_loss[k] / noise_floor(0.1) < 8
+
+
+def test_faq_outlier_lab_pulls_under_mse_and_mae():
+    s = segment("faq.md", "one outlier pulls with −12.60")
+    mse_state, mae_state = links_to(s, "outlier-lab")
+    assert (mse_state["pull_select"], mae_state["pull_select"]) == ("mse", "mae")
+    _, pull = outlier_state(mse_state)
+    _number_in(s, "−12.60", pull[-1])
+    _number_in(s, "+12.60", pull[:-1].sum())
+    _, pull = outlier_state(mae_state)
+    _number_in(s, "−1.00", pull[-1])
+    assert np.abs(pull).max() == pytest.approx(1.0)  # "no longer than any inlier's"
+
+
+def slope(place: str, height: float, loss: str, **params) -> float:
+    x, y = outlier_widget.data(place, height)
+    return robust.fit_line(loss, x, y, **params).w
+
+
+def test_faq_huber_line_holds_while_the_outlier_moves():
+    s = segment("faq.md", "drag the outlier height from 2 to 10")
+    state = one_link(s, "outlier-lab")
+    assert (state["pull_select"], float(state["delta"])) == ("huber", 1.0)
+    heights = [h for h in outlier_widget.HEIGHTS if 2 <= h <= 10]
+    huber_w = [slope(state["outlier_place"], h, "huber", delta=1.0) for h in heights]
+    mse_w = [slope(state["outlier_place"], h, "mse") for h in heights]
+    assert np.ptp(huber_w) < 1e-6  # "holds ... the whole way"
+    _number_in(s, "0.560", huber_w[0])
+    _number_in(s, "0.577", mse_w[0])
+    _number_in(s, "0.799", mse_w[-1])
+    assert np.all(np.diff(mse_w) > 0)
+
+
+def test_faq_delta_three_lets_the_outlier_pull_harder():
+    s = segment("faq.md", "lets the stray point pull with")
+    state = one_link(s, "outlier-lab")
+    assert float(state["delta"]) == 3.0 and "[δ = 3]" in s
+    fit3, pull3 = outlier_state(state)
+    fit1, pull1 = outlier_state({**state, "delta": "1"})
+    _number_in(s, "−3.00", pull3[-1])
+    _number_in(s, "−1.00", pull1[-1])
+    _number_in(s, "0.560", fit1.w)
+    _number_in(s, "0.628", fit3.w)
+
+
+def test_faq_reduction_none_leaves_one_loss_per_example():
+    s = segment("faq.md", "leaves sixteen losses")
+    state = one_link(s, "reduction-explorer")
+    kind, size = state["batch_select"], int(state["batch_size"])
+    assert (state["reduction_select"], state["weights_select"], size) == ("none", "off", 16)
+    none = reduction_widget.state(kind, "none", "off", size)
+    assert none["value"] is None and none["shown"].size == 16
+    _number_in(s, "0.639", reduction_widget.state(kind, "mean", "off", size)["value"])
+    _number_in(s, "10.227", reduction_widget.state(kind, "sum", "off", size)["value"])
+
+
+def test_faq_weighted_mean_in_the_reduction_explorer():
+    s = segment("faq.md", "PyTorch divides that by the weights' total")
+    state = one_link(s, "reduction-explorer")
+    assert (state["batch_select"], state["reduction_select"], state["weights_select"]) == (
+        "classification", "mean", "on")
+    size = int(state["batch_size"])
+    _number_in(s, "16", size)
+    r = reduction_widget.state("classification", "mean", "on", size)
+    _number_in(s, "21.101", r["sum"])
+    _number_in(s, "28", r["divisor"])
+    _number_in(s, "0.754", r["value"])
+    _number_in(s, "1.319", r["mean_by_n"])
+    logits, labels = training_engine.classification_batch(reduction_widget.N)
+    weight = list(reduction_widget.CLASS_WEIGHTS)
+    assert float(classification.cross_entropy(logits[:size], labels[:size], weight=weight)) == pytest.approx(r["value"])
+
+
+def faq_answer_body(anchor: str) -> str:
+    found = [body for head, body in faq_questions() if head.rstrip().endswith(f"{{#{anchor}}}")]
+    assert len(found) == 1, anchor
+    return found[0]
+
+
+LESSON_FIVE_AND_SIX = {  # FAQ answer -> the lesson five or six widgets its Try it line opens
+    "huber-vs-mse": {"outlier-lab"},
+    "huber-delta": {"outlier-lab"},
+    "same-outlier": {"outlier-lab"},
+    "single-number": {"reduction-explorer"},
+    "training-vs-validation": {"training-curves"},
+    "why-validation": {"training-curves"},
+    "floor-above-zero": {"training-curves"},
+    "class-weights": {"reduction-explorer"},
+}
+
+
+@pytest.mark.parametrize("anchor,wanted", list(LESSON_FIVE_AND_SIX.items()))
+def test_faq_answers_open_lesson_five_widgets_where_they_show_the_point(anchor, wanted):
+    body = faq_answer_body(anchor)
+    try_it = body.split("**Try it:**", 1)[1]
+    opened = {link.split("#", 1)[1].split("?", 1)[0] for link in state_links(try_it)}
+    assert wanted <= opened, (anchor, opened)
 
