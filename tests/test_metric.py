@@ -414,10 +414,13 @@ def test_defaults_are_torchs():
     np.testing.assert_allclose(metric.triplet(a, pos, neg), ref, rtol=RTOL, atol=ATOL)
     for g, r in zip(metric.triplet_grad(a, pos, neg), ref_grads):
         np.testing.assert_allclose(g, r, rtol=GRAD_RTOL, atol=GRAD_ATOL)
-    x1, x2, y = np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.5, 0.4]), np.array([-1.0, 1.0, -1.0])
+    # the last pair is ranked right by 0.5: no loss with margin 0, some with a margin of 1
+    x1, x2, y = np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.5, -0.5]), np.array([-1.0, 1.0, -1.0])
     ref, r1, r2 = torch_ranking(x1, x2, y, 0.0)
+    assert ref[2] == 0 and r1[2] == 0
     np.testing.assert_array_equal(metric.margin_ranking(x1, x2, y), ref)
     np.testing.assert_array_equal(metric.margin_ranking_grad(x1, x2, y)[0], r1)
+    np.testing.assert_array_equal(metric.margin_ranking_grad(x1, x2, y)[1], r2)
     d = np.array([0.5, 0.9, 1.2])
     np.testing.assert_allclose(metric.contrastive(d, 0), [0.125, 0.005, 0.0], rtol=1e-12)  # margin 1
     np.testing.assert_allclose(metric.contrastive_grad(d, 0), [-0.5, -0.1, 0.0], rtol=1e-12)
