@@ -4,7 +4,10 @@
   two to four sentences with a stable anchor and a link to a lesson or a widget state; every
   site-wide abbreviation is defined there too; the abbreviations include defines a
   ``[glossary-<anchor>]`` link reference for each entry, and every link to a glossary anchor
-  from any built page lands on an element that exists.
+  from any built page lands on an element that exists. The entries that lessons five and six
+  show (over- and under-fitting, regularisation, epoch, batch, margin, IoU) link a widget state
+  and a section of those lessons, every linked section is a real heading, and the numbers the
+  entries quote are the engine's at the states they open.
 * **FAQ** (docs/reference/faq.md): the eight answers added for the course path exist, link to
   a widget state (whose controls tests/test_faq.py checks) and quote only numbers that are
   recomputed here with the engine, found with the FAQ tests' helpers (``test_faq.quoted``:
@@ -26,10 +29,29 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 from bs4 import BeautifulSoup
-from test_faq import LINK, _number_in, cell, check_state_link, faq_questions, quoted, segment, state_links, text_of
+from markdown.extensions.toc import slugify
+from test_faq import (
+    LINK,
+    _number_in,
+    box_state,
+    cell,
+    check_state_link,
+    faq_questions,
+    links_to,
+    noise_floor,
+    one_link,
+    quoted,
+    segment,
+    state_links,
+    text_of,
+    training_state,
+    triplet_state,
+)
 
+from lossdocs import boxes as box_losses
 from lossdocs import classification as cls
-from lossdocs import descent, landscape, losses
+from lossdocs import descent, landscape, losses, metric
+from lossdocs import training as training_engine
 from lossdocs.widgets import descent as descent_widget
 from lossdocs.widgets import imbalance, softmax
 
@@ -73,8 +95,9 @@ TERMS = {
     "margin": ("Margin",),
     "iou": ("IoU",),
 }
-# Lessons five and six are being written: link the page, never a heading of it.
-UNSETTLED = ("lessons/reading-the-loss-curve.md", "lessons/beyond.md")
+# Lessons still being written: link the page, never a heading of it. Lessons five and six
+# are final, so their headings may be linked (test_glossary_links_to_headings_that_exist).
+UNSETTLED: tuple[str, ...] = ()
 HEADING = re.compile(r"^## (?P<title>.+?) \{ #(?P<id>[\w-]+) \}$", re.M)
 
 
@@ -174,6 +197,87 @@ def test_glossary_numbers():
     z = np.linspace(-20, 20, 4001)
     slope = losses.sigmoid(z) * (1 - losses.sigmoid(z))
     assert slope.max() == 0.25 and float(losses.sigmoid(0.0)) == 0.5
+
+
+def lesson_headings(page: Path) -> set[str]:
+    """The ids Python-Markdown's toc gives the ``##``-``####`` headings of a lesson."""
+    heads = re.findall(r"^#{2,4} (.+?)\s*$", page.read_text(encoding="utf-8"), re.M)
+    return {slugify(h, "-") for h in heads}
+
+
+def test_glossary_links_to_headings_that_exist():
+    """A link to a section of a lesson (no widget state) names one of its headings."""
+    checked = 0
+    for target in LINK.findall(glossary_text()):
+        if not target.startswith("../lessons/") or "#" not in target:
+            continue
+        page, fragment = target.split("#", 1)
+        if "?" in fragment:  # a widget state: test_glossary_state_links_name_real_controls_and_values
+            continue
+        assert fragment in lesson_headings((DOCS / "reference" / page).resolve()), target
+        checked += 1
+    assert checked >= 15
+
+
+# The entries lessons five and six show: anchor -> the lesson pages whose widget state and
+# section the entry links.
+SHOWN_LATE = {
+    "overfitting": {"reading-the-loss-curve.md"},
+    "regularisation": {"reading-the-loss-curve.md"},
+    "epoch": {"reading-the-loss-curve.md"},
+    "batch": {"reading-the-loss-curve.md"},
+    "margin": {"beyond.md"},
+    "iou": {"beyond.md"},
+}
+
+
+@pytest.mark.parametrize("anchor,pages", list(SHOWN_LATE.items()))
+def test_entry_links_the_widget_state_and_section_of_lessons_five_and_six(anchor, pages):
+    body = glossary_entries()[anchor][1]
+    targets = [t for t in LINK.findall(body) if t.startswith("../lessons/")]
+    for page in pages:
+        here = [t for t in targets if t.split("#", 1)[0] == f"../lessons/{page}" and "#" in t]
+        assert any("?" in t.split("#", 1)[1] for t in here), f"{anchor}: no widget state of {page}"
+        assert any("?" not in t.split("#", 1)[1] for t in here), f"{anchor}: no section of {page}"
+
+
+def test_glossary_numbers_from_lessons_five_and_six():
+    # Epoch: the widget trains full-batch for 2000 epochs; the link opens epoch 79.
+    body = glossary_entries()["epoch"][1]
+    run, k, _ = training_state(one_link(body, "training-curves"))
+    _number_in(body, "79", run.epochs[k])
+    _number_in(body, "2000", training_engine.EPOCHS)
+    assert run.epochs[-1] == training_engine.EPOCHS
+    # Over- and under-fitting: the links open the settings their text names.
+    body = glossary_entries()["overfitting"][1]
+    (over, k_over, s_over), (under, k_under, s_under) = (training_state(s) for s in links_to(body, "training-curves"))
+    assert s_over[:3] == (30, 10, 0.6) and "[30 units trained on 10 noisy points]" in body
+    assert over.val_loss[k_over] > 1.5 * over.val_loss[over.best_epoch] and over.train_loss[k_over] < 0.1
+    assert s_under[0] == 1 and "[a single unit]" in body
+    # Both losses stay high: far above what the true curve scores on the validation points.
+    assert min(under.train_loss[k_under], under.val_loss[k_under]) > 5 * noise_floor(s_under[2])
+    # Regularisation: weight decay 0.01 narrows the opening run's final gap.
+    body = re.sub(r"\s+", " ", glossary_entries()["regularisation"][1])
+    decayed, k, setting = training_state(one_link(body, "training-curves"))
+    assert setting == (30, 10, 0.6, 0.01)
+    plain, _, _ = training_state({**one_link(body, "training-curves"), "weight_decay": "0"})
+    _number_in(body, "0.01", setting[3])
+    _number_in(body, "1.0", plain.val_loss[-1] - plain.train_loss[-1])
+    _number_in(body, "0.39", decayed.val_loss[k] - decayed.train_loss[k])
+    # IoU: a box clear of its target.
+    body = re.sub(r"\s+", " ", glossary_entries()["iou"][1])
+    pred, target = box_state(one_link(body, "boxes")), np.array([0.0, 0.0, 2.0, 2.0])
+    assert float(box_losses.iou(pred, target)) == 0
+    _number_in(body, "1", float(box_losses.iou_loss(pred, target)))
+    _number_in(body, "1.36", float(box_losses.giou_loss(pred, target)))
+    # Margin: past the margin a dissimilar pair and an easy triplet cost nothing.
+    body = glossary_entries()["margin"][1]
+    s = one_link(body, "contrastive")
+    d, m = float(s["distance"]), float(s["margin"])
+    assert d > m and float(metric.contrastive(d, 0, m)) == 0
+    a, p, n, m = triplet_state(one_link(body, "triplet"))
+    assert float(metric.pairwise_distance(a, n)) > float(metric.pairwise_distance(a, p)) + m
+    assert float(metric.triplet(a, p, n, margin=m)) == 0
 
 
 @pytest.mark.build
