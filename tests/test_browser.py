@@ -97,7 +97,9 @@ def wait_js(page, body: str, arg=None, what: str = "condition", timeout: int = T
 
 
 def wait_for_widget(page) -> None:
-    """Wait until BokehJS has embedded the widget and every view and canvas is drawn."""
+    """Make the widget live (after a reload it may sit below the fold, where the site
+    would wait for a scroll) and wait until every view and canvas is drawn."""
+    pagetools.hydrate(page)
     wait_js(page, "return widgetDrawn()", what="the loss explorer to be drawn")
 
 
@@ -192,8 +194,10 @@ def widget_state(page) -> dict:
 
 
 def engine_params(loss: losses.Loss, params: dict) -> dict:
-    """Keyword parameters for ``loss`` from the page's ``param_<loss>_<param>`` slider values."""
-    return {p.name: params[f"param_{loss.name}_{p.name}"] for p in loss.params}
+    """Keyword parameters for ``loss`` from the page's ``param_<loss>_<param>`` slider values
+    (a parameter with one choice has no slider: it is held at that choice)."""
+    return {p.name: params[f"param_{loss.name}_{p.name}"] if len(p.choices) > 1 else p.choices[0]
+            for p in loss.params}
 
 
 def assert_curves_match_engine(page) -> None:

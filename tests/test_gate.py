@@ -180,9 +180,18 @@ const byKey = (key) => {
   if (m == null) throw new Error(`no Bokeh model ${key}`)
   return m
 }
-// The Select (and option) that must be chosen for a control named param_<loss>_<param>
-// to matter: a Select of the same document offering <loss> (the longest such name).
+// The Select (and option) that must be chosen for a control to matter: the one a tag
+// "needs:<select>=<value>" names (the reduction explorer's class weights need the
+// classification batch), or for a control named param_<loss>_<param> a Select of the
+// same document offering <loss> (the longest such name).
 const ownerOf = (m, d) => {
+  const need = (m.tags ?? []).find((t) => typeof t === "string" && t.startsWith("needs:"))
+  if (need) {
+    const [name, value] = need.slice("needs:".length).split("=")
+    const select = [...d.all_models].find((s) => s.type === "Select" && s.name === name)
+    if (select == null) throw new Error(`${m.name}: tag ${need} names no Select of its document`)
+    return {select, value}
+  }
   if (!m.name || !m.name.startsWith("param_")) return null
   let best = null
   for (const s of d.all_models) {

@@ -178,11 +178,14 @@ def build():
     sel_loss = Select(title="Pulls for", name="pull_select", value=d["loss"], options=list(LOSSES),
                       stylesheets=[theme], sizing_mode="stretch_width", min_width=150)
     sl_delta = Slider(title="Huber δ", start=DELTAS[0], end=DELTAS[-1], step=DELTAS[1] - DELTAS[0],
-                      value=d["delta"], name="delta", stylesheets=[theme], sizing_mode="stretch_width", min_width=150)
+                      value=d["delta"], name="delta", stylesheets=[theme], sizing_mode="stretch_width", min_width=150,
+                      disabled=d["loss"] != "huber",
+                      tags=["needs:pull_select=huber"])  # enabled while Huber's pulls are shown
     sl_alpha = Slider(title="Barron α", start=0, end=len(ALPHAS) - 1, step=1, value=ALPHAS.index(d["alpha"]),
                       format=CustomJSTickFormatter(args=dict(labels=[alpha_text(a) for a in ALPHAS]),
                                                    code="return labels[tick]"),
-                      name="alpha_index", stylesheets=[theme], sizing_mode="stretch_width", min_width=150)
+                      name="alpha_index", stylesheets=[theme], sizing_mode="stretch_width", min_width=150,
+                      disabled=d["loss"] != "barron", tags=["needs:pull_select=barron"])
     cb = CustomJS(args=dict(atlas=atlas, sl_h=sl_h, sel_place=sel_place, sel_loss=sel_loss, sl_delta=sl_delta,
                             sl_alpha=sl_alpha, src_out=src_out, lines=lines, renderers=renderers,
                             src_pull=src_pull, bars=bars, pull_range=bars.y_range, labels=dict(LOSSES),

@@ -190,7 +190,10 @@ def build():
 
     sel_batch = select("Batch", "batch_select", kind, BATCHES)
     sel_red = select("reduction=", "reduction_select", red, REDUCTIONS)
-    sel_w = select("Class weights", "weights_select", wt, WEIGHTS, disabled=kind != "classification")
+    # Class weights only apply to the classification batch (the tag tells tools which choice
+    # makes this control matter).
+    sel_w = select("Class weights", "weights_select", wt, WEIGHTS, disabled=kind != "classification",
+                   tags=["needs:batch_select=classification"])
     sl_size = Slider(title="Batch size N", start=1, end=N, step=1, value=size, name="batch_size",
                      stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
     cb = CustomJS(args=dict(atlas=atlas, sel_batch=sel_batch, sel_red=sel_red, sel_w=sel_w, sl_size=sl_size,

@@ -8,11 +8,11 @@ const N = atlas.negative.indexOf(sl_n.value)
 const A = atlas.angles.indexOf(sl_a.value)
 const M = atlas.margins.indexOf(sl_m.value)
 const i = ((P * atlas.negative.length + N) * atlas.angles.length + A) * atlas.margins.length + M
-const r = 2 * (P * atlas.margins.length + M)
+const r = 3 * (P * atlas.margins.length + M)
 const place = N * atlas.angles.length + A
 
 src_ring.data = {x: src_ring.data.x, y: src_ring.data.y, inner: [0, atlas.ring[r], atlas.ring[r + 1]],
-  outer: [atlas.ring[r], atlas.ring[r + 1], src_ring.data.outer[2]], color: src_ring.data.color,
+  outer: [atlas.ring[r], atlas.ring[r + 1], atlas.ring[r + 2]], color: src_ring.data.color,
   label: src_ring.data.label}
 const xs = [0, sl_p.value, atlas.place_x[place]]
 const ys = [0, 0, atlas.place_y[place]]

@@ -85,8 +85,10 @@ def triplet_atlas() -> dict:
         "ends": ends.reshape(-1).astype(np.float32),
         "place_x": np.array([x for x, _ in places], dtype=np.float32),
         "place_y": np.array([y for _, y in places], dtype=np.float32),
-        # the rings' radii for each (d_ap, margin): d_ap and d_ap + m
-        "ring": np.array([[p, p + m] for p in POSITIVE for m in MARGINS], dtype=np.float32).reshape(-1),
+        # the rings' radii for each (d_ap, margin): d_ap, d_ap + m, and the easy ring's outer
+        # edge, the plot's half-width (so the plot's corners stay empty), or d_ap + m if larger
+        "ring": np.array([[p, p + m, max(LIMIT, p + m)] for p in POSITIVE for m in MARGINS],
+                         dtype=np.float32).reshape(-1),
         "d_ap": d_ap.astype(np.float32), "d_an": d_an.astype(np.float32),
     }
 
@@ -110,9 +112,9 @@ def build():
     theme = style.controls()
     d = DEFAULT
     i = index_of(d)
-    ring = atlas["ring"][2 * (POSITIVE.index(d["positive_distance"]) * len(MARGINS) + MARGINS.index(d["margin"])):][:2]
+    ring = atlas["ring"][3 * (POSITIVE.index(d["positive_distance"]) * len(MARGINS) + MARGINS.index(d["margin"])):][:3]
     src_ring = ColumnDataSource({"x": [0.0] * 3, "y": [0.0] * 3, "inner": [0.0, float(ring[0]), float(ring[1])],
-                                 "outer": [float(ring[0]), float(ring[1]), 2 * LIMIT],
+                                 "outer": [float(ring[0]), float(ring[1]), float(ring[2])],
                                  "color": [HARD_COLOR, SEMI_COLOR, EASY_COLOR],
                                  "label": ["hard", "semi-hard", "easy"]}, name="regions")
     nx, ny = negative_place(d["negative_distance"], d["negative_angle"])
