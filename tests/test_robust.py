@@ -441,3 +441,24 @@ def test_robust_imports_only_numpy_and_the_losses():
                          else {node.module})
     imported = {m for m in imported if not m.startswith("mutmut")}  # mutation testing's own trampoline
     assert imported <= {"__future__", "math", "dataclasses", "numpy", "lossdocs.losses"}, imported
+
+
+def test_objective_curvature_and_predict_name_themselves_and_their_arguments():
+    with pytest.raises(ValueError, match=r"^objective: 'x' and 'y' must be 1-D arrays of one length"):
+        robust.objective("mse", 1.0, 0.0, X13, Y13[:4])
+    with pytest.raises(ValueError, match=r"^objective: unknown parameter 'delta' for mse"):
+        robust.objective("mse", 1.0, 0.0, X13, Y13, delta=1.0)
+    value, grad = robust.objective("huber", 0.3, -0.2, X13, Y13, delta=0.5)
+    fn = losses.get("huber")
+    r = 0.3 * X13 - 0.2
+    assert value == pytest.approx(float(fn.value(r, Y13, delta=0.5).mean()), rel=1e-15)
+    g = fn.grad(r, Y13, delta=0.5)
+    np.testing.assert_allclose(grad, [np.mean(g * X13), np.mean(g)], rtol=1e-15)
+    with pytest.raises(ValueError, match=r"^curvature: unknown parameter 'delta' for log_cosh"):
+        robust.curvature("log_cosh", 1.0, delta=1.0)
+    np.testing.assert_array_equal(robust.curvature("huber", [0.5, 2.0], delta=1.0), [1.0, 0.0])
+    assert robust.curvature("barron", 0.0, alpha=2.0, scale=2.0) == pytest.approx(0.25)
+    f = robust.fit_line("mse", X13, Y13)
+    with pytest.raises(ValueError, match=r"'x' must be finite.*LineFit\.predict|LineFit\.predict.*'x'"):
+        f.predict([0.0, math.nan])
+    np.testing.assert_allclose(f.predict(2.0), f.w * 2.0 + f.b)

@@ -199,3 +199,88 @@ def test_bad_grid_is_refused():
         T.train_grid(dict(T.GRID, noise=()))
     with pytest.raises(ValueError, match="^hidden must be"):
         T.train_grid(dict(T.GRID, hidden=(0,)), epochs=2)
+
+
+# ------------------------------------------------------------ reductions and batches
+
+
+@pytest.mark.parametrize("reduction", T.REDUCTIONS)
+def test_reduce_is_torchs_reduction_with_and_without_weights(reduction):
+    logits, labels = T.classification_batch(24)
+    weight = np.array([1.0, 4.0, 2.5])
+    F = torch.nn.functional
+    per = F.cross_entropy(torch.tensor(logits), torch.tensor(labels), reduction="none").numpy()
+    ours = T.reduce(per, reduction, weight[labels])
+    theirs = F.cross_entropy(torch.tensor(logits), torch.tensor(labels), weight=torch.tensor(weight),
+                             reduction=reduction).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    pred, y = T.regression_batch(24)
+    mse = (pred - y) ** 2
+    np.testing.assert_allclose(T.reduce(mse, reduction),
+                               F.mse_loss(torch.tensor(pred), torch.tensor(y), reduction=reduction).numpy(), rtol=1e-13)
+    assert isinstance(T.reduce(mse, reduction), np.ndarray if reduction == "none" else float)
+
+
+@pytest.mark.parametrize("reduction", T.REDUCTIONS)
+def test_reduce_weights_are_the_gradient_factors_torch_backpropagates(reduction):
+    logits, labels = T.classification_batch(10)
+    weight = np.array([1.0, 4.0, 2.5])
+    per = torch.tensor(torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels),
+                                                         reduction="none").numpy(), requires_grad=True)
+    w = torch.tensor(weight)[torch.tensor(labels)]
+    out = (per * w).sum() / (w.sum() if reduction == "mean" else 1.0)
+    out.backward()
+    np.testing.assert_allclose(T.reduce_weights(weight[labels], reduction), per.grad.numpy(), rtol=1e-14)
+    plain = T.reduce_weights(10, reduction)
+    np.testing.assert_array_equal(plain, np.full(10, 0.1 if reduction == "mean" else 1.0))
+
+
+def test_batches_are_seeded_sized_and_imbalanced():
+    logits, labels = T.classification_batch(400)
+    assert logits.shape == (400, 3) and labels.shape == (400,)
+    share = np.bincount(labels, minlength=3) / 400
+    assert 0.63 < share[0] < 0.77 and share[1] > 0.08 and share[2] > 0.08
+    # the logits lean towards the true class: it wins more often than chance
+    assert np.mean(np.argmax(logits, axis=1) == labels) > 0.5
+    again = T.classification_batch(400)
+    assert np.array_equal(again[0], logits) and np.array_equal(again[1], labels)
+    assert not np.array_equal(T.classification_batch(400, seed=1)[1], labels)
+    assert T.classification_batch(20, classes=5)[0].shape == (20, 5)
+    pred, y = T.regression_batch(2000)
+    assert pred.shape == y.shape == (2000,)
+    assert 0.45 < np.std(pred - y) < 0.55, "predictions off by a seeded error of sd 0.5"
+    assert 0.3 < np.std(y - T.target(np.zeros(1))) and np.abs(y).max() < 3
+    assert np.array_equal(T.regression_batch(50)[0], T.regression_batch(50)[0])
+    assert not np.array_equal(T.regression_batch(50, seed=2)[0], T.regression_batch(50)[0])
+    np.testing.assert_array_equal(T.regression_batch(5)[1], T.regression_batch(5)[1])
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: T.reduce([1.0, 2.0], "avg"), r"^reduction must be one of 'mean', 'sum', 'none', got 'avg'"),
+    (lambda: T.reduce_weights(3, "max"), r"^reduction must be one of"),
+    (lambda: T.reduce([], "mean"), r"^per_example must be a non-empty 1-D array of finite losses, got shape \(0,\)"),
+    (lambda: T.reduce([[1.0]], "mean"), r"^per_example must be a non-empty 1-D array"),
+    (lambda: T.reduce([1.0, float("nan")], "sum"), r"^per_example must be a non-empty 1-D array"),
+    (lambda: T.reduce([1.0, 2.0], "mean", [1.0]), r"^weights must have the shape of per_example \(2,\), got \(1,\)"),
+    (lambda: T.reduce([1.0, 2.0], "mean", [1.0, -1.0]), r"^weights must be finite, >= 0 and not all zero"),
+    (lambda: T.reduce([1.0, 2.0], "mean", [0.0, 0.0]), r"^weights must be finite, >= 0 and not all zero"),
+    (lambda: T.reduce([1.0, 2.0], "mean", [1.0, float("inf")]), r"^weights must be finite"),
+    (lambda: T.reduce_weights(0), r"^n_or_weights must be an integer >= 1, got 0"),
+    (lambda: T.reduce_weights([0.0, 0.0]), r"^weights must be finite, >= 0 and not all zero"),
+    (lambda: T.regression_batch(0), r"^n must be an integer in \[1, 10000\], got 0"),
+    (lambda: T.regression_batch(4, seed=-1), r"^seed must be an integer >= 0, got -1"),
+    (lambda: T.classification_batch(0), r"^n must be an integer in \[1, 10000\]"),
+    (lambda: T.classification_batch(4, seed=1.5), r"^seed must be an integer >= 0, got 1.5"),
+    (lambda: T.classification_batch(4, classes=1), r"^classes must be an integer in \[2, 100\], got 1"),
+])
+def test_bad_reduction_and_batch_arguments_name_the_parameter(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_weighted_reduction_keeps_zero_weights_and_the_unweighted_mean_divides_by_n():
+    assert T.reduce([2.0, 4.0], "mean", [0.0, 1.0]) == 4.0
+    assert T.reduce([2.0, 4.0], "mean") == 3.0 and T.reduce([2.0, 4.0], "sum", [0.5, 1.0]) == 5.0
+    np.testing.assert_array_equal(T.reduce([2.0, 4.0], "none", [0.5, 2.0]), [1.0, 8.0])
+    np.testing.assert_array_equal(T.reduce_weights([1.0, 3.0], "mean"), [0.25, 0.75])
+    np.testing.assert_array_equal(T.reduce_weights([1.0, 3.0], "none"), [1.0, 3.0])
