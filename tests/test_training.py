@@ -284,3 +284,21 @@ def test_a_weighted_reduction_keeps_zero_weights_and_the_unweighted_mean_divides
     np.testing.assert_array_equal(T.reduce([2.0, 4.0], "none", [0.5, 2.0]), [1.0, 8.0])
     np.testing.assert_array_equal(T.reduce_weights([1.0, 3.0], "mean"), [0.25, 0.75])
     np.testing.assert_array_equal(T.reduce_weights([1.0, 3.0], "none"), [1.0, 3.0])
+
+
+def test_the_batches_are_the_ones_the_lesson_was_written_about():
+    """Defaults, and the seeded draws themselves (lesson five quotes numbers computed from
+    them; a change of seed, size or formula changes these values)."""
+    pred, y = T.regression_batch()
+    assert pred.shape == (32,) and np.array_equal(pred, T.regression_batch(32, 0)[0])
+    np.testing.assert_allclose(T.regression_batch(3)[0], [-2.16813572, 0.30857755, -1.94453257], atol=1e-8)
+    np.testing.assert_allclose(T.regression_batch(3)[1], [-1.46258642, 0.35871371, -1.10511774], atol=1e-8)
+    logits, labels = T.classification_batch()
+    assert logits.shape == (32, 3) and np.array_equal(labels, T.classification_batch(32, 0, 3)[1])
+    np.testing.assert_allclose(T.classification_batch(3)[0][0], [0.32774026, -0.46434733, 0.01610645], atol=1e-8)
+    np.testing.assert_array_equal(T.classification_batch(3)[1], [0, 0, 1])
+    # the regression targets scatter around sin(pi x) for x spread over [-1, 1]
+    _, big = T.regression_batch(5000)
+    assert abs(big.mean()) < 0.05 and 0.52 < big.var() < 0.66   # 1/2 + 0.3^2
+    assert T.reduce([1.0, 3.0]) == 2.0, "'mean' is the default reduction"
+    np.testing.assert_array_equal(T.reduce_weights(4), np.full(4, 0.25))
