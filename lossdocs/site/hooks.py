@@ -27,7 +27,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 from lossdocs import widgets
-from lossdocs.site import embed, notebook, tables
+from lossdocs.site import embed, glossary, notebook, tables
 from lossdocs.site.mathrender import VENDOR, KatexRenderer, MathError
 
 MARKER = re.compile(r"<!--\s*(?P<kind>widget|table):\s*(?P<name>[^\s>]+)\s*-->")
@@ -63,6 +63,7 @@ def on_config(config):
     state.cache = embed.WidgetCache(state.root / ".cache" / "widgets")
     state.katex = KatexRenderer(state.root)
     state.searchable = {}
+    state.glossary = glossary.anchors(config.docs_dir)
     notebook.quiet_kernel(state.root / ".cache" / "jupyter")
     notebook_log = logging.getLogger("mkdocs.plugins.mkdocs_jupyter")
     if not any(isinstance(f, _NotebookCacheLog) for f in notebook_log.filters):
@@ -123,9 +124,11 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """on_page_content: typeset the page's formulas with KaTeX; give notebook cells
-    stable ids (nbformat invents random ones on every read)."""
+    """on_page_content: link each abbreviation's first use to the glossary; typeset the
+    page's formulas with KaTeX; give notebook cells stable ids (nbformat invents random
+    ones on every read)."""
     html = notebook.stable_cell_ids(html)
+    html = glossary.link_abbreviations(html, page.file.src_uri, page.file.dest_uri, state.glossary)
     try:
         typeset, searchable = state.katex.render_html(html, page.file.src_uri)
     except MathError as err:
