@@ -128,3 +128,28 @@ def test_dark_mode_controls_do_not_glare(browser, server):
         assert log.problems() == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("profile", ["desktop", "phone"])
+def test_served_search_fetches_its_index_only_when_wanted_and_then_works(browser, server, profile):
+    """The search index is the largest file a first load would fetch: it comes only when
+    the reader reaches for search (here: focus on the field, or a tap on the phone's
+    search icon), and search then finds lesson text."""
+    options = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True) if profile == "phone" else {}
+    context, page, log = open_page(browser, server.url + "lessons/walking-downhill.html", live=False, **options)
+    try:
+        page.wait_for_timeout(1500)
+        assert not [u for u in log.requests if "search_index" in u], "the index came before anyone searched"
+        if profile == "phone":
+            icon = page.locator("label.md-header__button[for='__search']")
+            box = icon.bounding_box()
+            page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        else:
+            page.locator(".md-search__input").click()
+        page.keyboard.type("momentum", delay=20)
+        page.wait_for_selector(".md-search-result__item", timeout=10_000)
+        assert any("search_index" in u for u in log.requests)
+        assert any("omentum" in t for t in page.locator(".md-search-result__item").all_inner_texts())
+        assert log.problems() == []
+    finally:
+        context.close()
