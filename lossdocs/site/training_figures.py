@@ -98,7 +98,7 @@ def outlier_lab() -> tuple[str, str]:
     series += [svg.Series(x[:-1], y[:-1], "points", ow.POINT_COLOR, points=True, width=4),
                svg.Series(x[-1:], y[-1:], "outlier", ow.OUTLIER_COLOR, points=True, width=7)]
     lines = svg.Chart(title="Lines fitted by each loss to the 13 points", xlabel="x", ylabel="y",
-                      xlim=ow.X_RANGE, ylim=(-6.5, 17.5), width=420, height=300, series=series)
+                      xlim=ow.X_RANGE, ylim=ow.Y_RANGE, width=420, height=300, series=series)
     i = ow._slot(atlas, d["place"], d["height"], ow.variant_index(d["loss"], d["delta"], d["alpha"]))
     p = atlas["pulls"][i * n:(i + 1) * n].astype(np.float64)
     span = atlas["pull_span"][ow.variant_index(d["loss"], d["delta"], d["alpha"])]

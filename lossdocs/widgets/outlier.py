@@ -43,8 +43,9 @@ LOSSES = (("mse", "MSE"), ("mae", "MAE"), ("huber", "Huber"), ("log_cosh", "log-
 COLORS = {"mse": "#0072B2", "mae": "#D55E00", "huber": "#009E73", "log_cosh": "#CC79A7", "barron": "#E69F00"}
 DASHES = {"mse": "solid", "mae": "dashed", "huber": "solid", "log_cosh": "dotdash", "barron": "dotted"}
 DEFAULT = {"place": "right", "height": 8.0, "loss": "mse", "delta": 1.0, "alpha": 0.0}
-POINT_COLOR, OUTLIER_COLOR = "#555555", "#D55E00"
+POINT_COLOR, OUTLIER_COLOR = "#808080", "#D55E00"  # grey that reads on light and dark pages
 X_RANGE = (-0.6, 11.6)
+Y_RANGE = (-10.0, 17.5)   # every outlier height at every place stays in view
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
 
 
@@ -146,7 +147,7 @@ def build():
     for loss, _ in LOSSES:
         i = _slot(atlas, place, height, variant_index(loss, d["delta"], d["alpha"]))
         lines[loss] = ColumnDataSource({"x": list(X_RANGE), "y": atlas["ends"][2 * i:2 * i + 2]}, name=f"line_{loss}")
-    fig = figure(height=290, sizing_mode="stretch_width", min_width=300, x_range=X_RANGE, y_range=(-6.5, 17.5),
+    fig = figure(height=290, sizing_mode="stretch_width", min_width=300, x_range=X_RANGE, y_range=Y_RANGE,
                  tools="", toolbar_location=None, name="outlier_plot",
                  title="Lines fitted by each loss to the 13 points", x_axis_label="x", y_axis_label="y",
                  background_fill_color=None, border_fill_color=None)
@@ -157,6 +158,7 @@ def build():
     fig.scatter("x", "y", source=src_pts, size=7, color=POINT_COLOR)
     fig.scatter("x", "y", source=src_out, size=12, marker="diamond", color=OUTLIER_COLOR, line_color="black")
     style.legend(fig, "top_left", "horizontal")
+    fig.add_layout(fig.legend[0], "below")  # outside the frame: an outlier may sit anywhere inside
 
     i = _slot(atlas, place, height, variant_index(d["loss"], d["delta"], d["alpha"]))
     src_pull = ColumnDataSource({"x": x_all, "pull": atlas["pulls"][i * n:(i + 1) * n],
