@@ -124,7 +124,8 @@ def test_landscape_map_is_at_least_300_px_with_equal_units(phone, server):
     assert log.problems() == []
 
 
-@pytest.mark.parametrize("path", ["lessons/loss-functions.html", "lessons/loss-landscape.html"])
+@pytest.mark.parametrize("path", ["lessons/loss-functions.html", "lessons/loss-landscape.html",
+                                  "lessons/reading-the-loss-curve.html", "lessons/beyond.html"])
 def test_a_swipe_over_a_plot_scrolls_the_page(phone, server, path):
     page, log = phone()
     page.goto(server.url + path)
