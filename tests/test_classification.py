@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from lossdocs import classification as cls
+from lossdocs import losses
 
 N, C = 4, 5
 RTOL = 1e-10
@@ -493,3 +494,43 @@ def test_stability_table_against_torch_float32():
     # What goes wrong: naive gives infinities; the clamp caps at 100.
     assert rows[0]["log_sigmoid"]["naive"] == -np.inf and rows[-1]["bce0"]["naive"] == np.inf
     assert rows[-1]["bce0"]["torch_clamp"] == 100.0 and rows[-1]["bce0"]["stable"] == 800.0
+
+
+def test_scores_call_a_point_on_the_boundary_positive():
+    """The decision is p >= 0.5, i.e. w x + b >= 0: a point exactly on the boundary is called
+    positive. Counted by hand for w = 1, b = 0."""
+    fit = cls.LogisticFit("bce_logits", {}, 1.0, 0.0, 0.0, 0.0, 0)
+    s = scores(fit, [-1.0, 0.0, 2.0, 3.0], [0.0, 1.0, 0.0, 1.0])
+    assert s == {"accuracy": 0.75, "recall": 1.0, "precision": 2 / 3, "called_positive": 3, "true_positive": 2}
+
+
+def test_bce_curvature_is_exact_in_the_tails():
+    """Newton's curvature for BCE with logits is the exact ((1 - y) + pos_weight y) σ(z) σ(-z),
+    not a finite difference: torch's autograd second derivative in float64 where it is
+    accurate, and the closed form e^-|z| / (1 + e^-|z|)^2 by hand where σ(z) rounds to 1
+    (a difference of the gradient would give 0 there)."""
+    fn = losses.get("bce_logits")
+    z = np.array([-5.0, -0.5, 0.0, 0.7, 3.0])
+    y = np.array([0.0, 1.0, 0.3, 1.0, 0.6])
+    zt = torch.tensor(z, requires_grad=True)
+    total = F.binary_cross_entropy_with_logits(zt, torch.tensor(y), reduction="sum",
+                                               pos_weight=torch.tensor(3.0, dtype=torch.float64))
+    (g,) = torch.autograd.grad(total, zt, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), zt)
+    np.testing.assert_allclose(cls._second_derivative(fn, z, y, {"pos_weight": 3.0}), h.numpy(), rtol=1e-13)
+    tails = cls._second_derivative(fn, np.array([-40.0, 40.0]), np.array([1.0, 0.0]), {"pos_weight": 2.0})
+    by_hand = math.exp(-40.0) / (1.0 + math.exp(-40.0)) ** 2
+    np.testing.assert_allclose(tails, [2.0 * by_hand, by_hand], rtol=1e-14)
+
+
+def test_stability_table_is_quiet_whatever_numpy_is_set_to_and_has_no_negative_zero_loss():
+    """The table silences its own overflow, underflow and log(0), even for a caller that
+    made every floating-point event an error; and a label-0 loss of 0 is +0, not -0."""
+    plain = stability_table()
+    with strict():
+        assert stability_table() == plain
+        stability_table([np.inf, -np.inf, 1e300, -1e300, 0.0, 5e-324])  # no error, no warning
+    zeros = [(r["z"], way) for r in plain for way, v in r["bce0"].items() if v == 0]
+    assert ("naive" in {w for _, w in zeros}) and (-800.0, "torch_clamp") in zeros
+    for z, way in zeros:
+        assert math.copysign(1.0, [r for r in plain if r["z"] == z][0]["bce0"][way]) == 1.0, (z, way)
