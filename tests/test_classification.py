@@ -549,3 +549,17 @@ def test_focal_curvature_is_accurate_far_from_the_boundary(gamma, alpha):
     (h,) = torch.autograd.grad(g.sum(), zt)
     curvature = cls._second_derivative(losses.get("focal"), z, y, {"gamma": gamma, "alpha": alpha})
     np.testing.assert_allclose(curvature, h.numpy(), rtol=2e-2, atol=0)
+
+
+def test_fit_logistic_names_a_bad_x_or_y_and_gives_up_after_200_steps():
+    """A non-finite feature or label is refused with a message naming the function and the
+    argument; data it cannot fit to the tolerance (features near 1e12, where rounding keeps
+    the gradient above 1e-8) end in an error after the default budget of 200 Newton steps."""
+    with pytest.raises(ValueError, match=r"^fit_logistic: 'x' must be finite, got NaN or inf$"):
+        fit_logistic([0.0, math.nan, 1.0], [0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^fit_logistic: 'y' must be finite, got NaN or inf$"):
+        fit_logistic([0.0, 0.5, 1.0], [0.0, math.inf, 1.0])
+    with pytest.raises(ValueError, match=r"^fit_logistic: 'x' must be real numbers"):
+        fit_logistic(["a", 0.5, 1.0], [0.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^fit_logistic: no minimum found in 200 Newton steps \(gradient norm"):
+        fit_logistic(X_IMB * 1e12, Y_IMB)
