@@ -563,3 +563,67 @@ def test_fit_logistic_names_a_bad_x_or_y_and_gives_up_after_200_steps():
         fit_logistic(["a", 0.5, 1.0], [0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match=r"^fit_logistic: no minimum found in 200 Newton steps \(gradient norm"):
         fit_logistic(X_IMB * 1e12, Y_IMB)
+
+
+SEPARABLE = ("fit_logistic: the two classes are separable, so the loss has no minimum (it keeps falling "
+             "as |w| grows); add overlapping or soft labels")
+
+
+def test_fit_logistic_fits_two_soft_labels_exactly():
+    """Two points with soft labels 0.3 and 0.7: the minimum puts p exactly on the labels, so
+    b = logit 0.3 and w = logit 0.7 - logit 0.3, and the mean loss is the labels' entropy."""
+    fit = fit_logistic([0.0, 1.0], [0.3, 0.7])
+    assert fit.loss == "bce_logits" and fit.params == {"pos_weight": 1.0}
+    assert fit.w == pytest.approx(2 * math.log(7 / 3), rel=1e-12)
+    assert fit.b == pytest.approx(math.log(3 / 7), rel=1e-12)
+    assert fit.value == pytest.approx(-(0.3 * math.log(0.3) + 0.7 * math.log(0.7)), rel=1e-12)
+    focal = fit_logistic([0.0, 1.0], [0.3, 0.7], "focal", gamma=1.0)
+    assert focal.loss == "focal" and focal.params == {"gamma": 1.0, "alpha": 0.25}
+    with pytest.raises(ValueError, match=r"'x' and 'y' must be 1-D of one length >= 2, got \(1,\) and \(1,\)"):
+        fit_logistic([0.0], [0.5])
+
+
+@pytest.mark.parametrize("x, y, w, b", [
+    ([1.0, 1.0, 1.0], [0.0, 1.0, 1.0], None, math.log(2)),   # one x: only w + b is fixed
+    ([0.0, 1.0, 2.0], [0.0, 1.0, 0.0], 0.0, -math.log(2)),   # a lone positive in the middle
+    ([0.0, 1.0, 2.0], [1.0, 0.0, 1.0], 0.0, math.log(2)),    # a lone negative in the middle
+])
+def test_fit_logistic_fits_overlapping_classes_however_few(x, y, w, b):
+    """Hard labels whose classes overlap have a minimum, however few points a class has and
+    even when every x is the same (its Hessian is singular there, so Newton is damped):
+    p is the positives' share where the classes mix. By symmetry w = 0 in the last two."""
+    fit = fit_logistic(x, y)
+    assert fit.grad_norm < 1e-8
+    if w is None:
+        assert fit.w + fit.b == pytest.approx(b, rel=1e-9)
+    else:
+        assert fit.w == pytest.approx(w, abs=1e-9) and fit.b == pytest.approx(b, rel=1e-9)
+
+
+def test_fit_logistic_refuses_one_class_and_checks_parameters_first():
+    """One class only is separable too (no minimum: b runs off); a bad parameter is named
+    before the data are looked at."""
+    for y in ([1.0, 1.0, 1.0], [0.0, 0.0, 0.0]):
+        with pytest.raises(ValueError) as info:
+            fit_logistic([0.0, 1.0, 2.0], y)
+        assert str(info.value) == SEPARABLE
+    with pytest.raises(ValueError) as info:
+        fit_logistic([-2.0, -1.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0])
+    assert str(info.value) == SEPARABLE
+    with pytest.raises(ValueError, match="parameter 'pos_weight'"):
+        fit_logistic([-2.0, -1.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0], pos_weight=0.0)
+
+
+def test_fit_logistic_goes_past_the_tolerance_and_counts_its_steps():
+    """A start whose gradient is already below the tolerance (1.4e-9) is not taken as the
+    fit: Newton goes on while it gains, so a tiny effect is resolved (w = logit(0.5 + 2e-9)
+    = 8e-9). The step count is exact: ``max_iter`` equal to it is enough, one less is not."""
+    tiny = fit_logistic([0.0, 1.0], [0.5, 0.5 + 2e-9])
+    assert tiny.iterations >= 1
+    assert tiny.w == pytest.approx(math.log((0.5 + 2e-9) / (0.5 - 2e-9)), rel=1e-6)
+    assert tiny.b == pytest.approx(0.0, abs=1e-15)
+    fit = fit_logistic(X_IMB, Y_IMB)
+    again = fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations)
+    assert (again.w, again.b, again.iterations) == (fit.w, fit.b, fit.iterations)
+    with pytest.raises(ValueError, match=rf"^fit_logistic: no minimum found in {fit.iterations - 1} Newton steps"):
+        fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations - 1)
