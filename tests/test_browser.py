@@ -509,7 +509,15 @@ def test_lesson_without_javascript_shows_the_fallback(browser, server):
         assert svg.is_visible()
         box = svg.bounding_box()
         assert box["width"] > 200 and box["height"] > 100
-        assert "true value" in page.locator(".lossdocs-figure figcaption").inner_text()
+        # A reader scrolls to it; until then the browser may skip rendering it (lossdocs.css),
+        # and text that is not rendered has no innerText.
+        svg.scroll_into_view_if_needed()
+        caption = page.locator(".lossdocs-figure figcaption")
+        for _ in range(20):  # (no wait_for_function: the page runs no script)
+            if caption.inner_text():
+                break
+            page.wait_for_timeout(100)
+        assert "true value" in caption.inner_text()
         katex = page.locator(".katex")
         assert katex.count() >= 2
         assert katex.first.is_visible()

@@ -146,7 +146,16 @@ def test_a_swipe_over_a_plot_scrolls_the_page(phone, server, path):
 
 
 def tap_plot(page, name: str, fx: float = 0.3, fy: float = 0.5) -> None:
-    """A finger tap at (fx, fy) of plot ``name``'s frame."""
+    """A finger tap at (fx, fy) of plot ``name``'s frame, scrolled to the middle of the
+    screen first as a reader would (blocks above may change height as they come near the
+    screen and the browser renders them, so the slot's position alone is not enough)."""
+    page.evaluate("""(name) => {
+      for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+        const v = Bokeh.index.find_one(m)
+        if (v && v.frame && v.canvas_view && m.name === name) v.canvas_view.el.scrollIntoView({block: "center"})
+      }
+    }""", name)
+    next_frames(page, 3)
     pos = page.evaluate("""([name, fx, fy]) => {
       for (const doc of Bokeh.documents) for (const m of doc.all_models) {
         const v = Bokeh.index.find_one(m)
@@ -158,6 +167,7 @@ def tap_plot(page, name: str, fx: float = 0.3, fy: float = 0.5) -> None:
       return null
     }""", [name, fx, fy])
     assert pos is not None, f"no plot {name}"
+    assert 0 < pos[1] < page.viewport_size["height"], f"plot {name} is not on the screen: {pos}"
     page.touchscreen.tap(*pos)
 
 
