@@ -11,15 +11,31 @@ from lossdocs import losses
 from lossdocs.site import tables
 
 
+def rows_of(html: str) -> list[str]:
+    return re.findall(r'<tr data-loss="([^"]+)"', html)
+
+
 def test_comparison_has_one_row_per_registered_loss():
-    html = tables.render("loss-comparison")
-    assert re.findall(r'<tr data-loss="([^"]+)"', html) == losses.names()
+    assert rows_of(tables.loss_comparison()) == losses.names()
+
+
+def test_each_kind_has_its_own_table_in_registry_order():
+    regression = rows_of(tables.render("loss-comparison-regression"))
+    classification = rows_of(tables.render("loss-comparison-classification"))
+    assert regression == [n for n in losses.names() if losses.get(n).kind == "regression"]
+    assert classification == [n for n in losses.names() if losses.get(n).kind == "classification"]
+    assert regression and classification and sorted(regression + classification) == sorted(losses.names())
+
+
+def test_an_unknown_kind_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"kind must be one of \['classification', 'regression'\].*'ranking'"):
+        tables.loss_comparison("ranking")
 
 
 @pytest.mark.parametrize("name", losses.names())
 def test_each_row_carries_the_losses_own_text_and_formulas(name):
     loss = losses.get(name)
-    row = re.search(rf'<tr data-loss="{name}">(.*?)</tr>', tables.render("loss-comparison"), re.S).group(1)
+    row = re.search(rf'<tr data-loss="{name}">(.*?)</tr>', tables.loss_comparison(), re.S).group(1)
     for text in (loss.label, loss.short):
         assert escape(text) in row  # "Barron's general loss" has an apostrophe
     for text in (loss.concept, loss.pros, loss.cons, loss.best_use):

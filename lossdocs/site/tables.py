@@ -7,6 +7,7 @@ the hook's KaTeX pass typesets them like any other formula on the page.
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
 import numpy as np
@@ -48,11 +49,17 @@ def sparkline(loss: losses.Loss) -> str:
     return svg.render(chart, desc)
 
 
-def loss_comparison() -> str:
-    """One row per registered loss: what it is, its formulas, trade-offs and a picture."""
+def loss_comparison(kind: str | None = None) -> str:
+    """One row per registered loss (only those of ``kind``, if given): what it is, its
+    formulas, trade-offs and a picture."""
+    kinds = sorted({loss.kind for loss in losses.REGISTRY.values()})
+    if kind is not None and kind not in kinds:
+        raise ValueError(f"kind must be one of {kinds} or None, got {kind!r}")
     head = ("Loss", "Formula and gradient", "Concept", "Pros", "Cons", "Best use")
     rows = []
     for loss in losses.REGISTRY.values():
+        if kind is not None and loss.kind != kind:
+            continue
         robust = "robust to outliers" if loss.robust else "not robust to outliers"
         cells = [
             f'<strong>{escape(loss.label)}</strong><br><span class="lossdocs-muted">{escape(loss.short)} · '
@@ -111,14 +118,17 @@ def logit_stability() -> str:
     return "\n".join(out)
 
 
+# The comparison comes as one table per kind of loss, each under its own heading: shorter
+# tables read better on a phone, and the second starts below the first screen, where the
+# browser skips it until the reader scrolls there (see lossdocs.css).
 TABLES = {
-    "loss-comparison": loss_comparison,
+    "loss-comparison-regression": partial(loss_comparison, "regression"),
+    "loss-comparison-classification": partial(loss_comparison, "classification"),
     "logit-stability": logit_stability,
 }
 
 
 def render(name: str) -> str:
-    try:
-        return TABLES[name]()
-    except KeyError:
-        raise ValueError(f"unknown table {name!r}; known tables: {', '.join(sorted(TABLES))}") from None
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name!r}; known tables: {', '.join(sorted(TABLES))}")
+    return TABLES[name]()
