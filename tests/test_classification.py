@@ -348,6 +348,7 @@ def test_softmax_bad_input(fn, logits, match):
 # ------------------------------------------------- logistic fits and stability
 
 from lossdocs.classification import (  # noqa: E402
+    FIT_LOSSES,
     STABILITY_Z,
     fit_logistic,
     imbalanced_data,
@@ -627,3 +628,16 @@ def test_fit_logistic_goes_past_the_tolerance_and_counts_its_steps():
     assert (again.w, again.b, again.iterations) == (fit.w, fit.b, fit.iterations)
     with pytest.raises(ValueError, match=rf"^fit_logistic: no minimum found in {fit.iterations - 1} Newton steps"):
         fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations - 1)
+
+
+def test_fit_logistic_stops_when_newton_stalls_and_not_before():
+    """Newton goes on well past the tolerance while it gains (the lesson's fits end with a
+    gradient below 1e-12), and stops once a step no longer moves (w, b): with features in
+    the billions rounding keeps the gradient near 1e-8, and the fit is then the unscaled
+    one with w divided by 1e9."""
+    for loss in FIT_LOSSES:
+        assert fit_logistic(X_IMB, Y_IMB, loss).grad_norm < 1e-12
+    plain = fit_logistic(X_IMB, Y_IMB)
+    scaled = fit_logistic(X_IMB * 1e9, Y_IMB)
+    assert 1e-12 < scaled.grad_norm < 1e-8
+    assert scaled.w * 1e9 == pytest.approx(plain.w, rel=1e-12) and scaled.b == pytest.approx(plain.b, rel=1e-12)
