@@ -20,24 +20,21 @@ def contrastive() -> tuple[str, str]:
     k = cw.MARGINS.index(m)
     d = atlas["d"].astype(np.float64)
     first, second = cw.titles(atlas, m, dist)
-    loss = svg.Chart(
-        title=first, xlabel="distance d", ylabel="loss", xlim=(0.0, 3.0), ylim=(-0.1, 3.2), width=420, height=300,
-        series=[svg.Series(d, atlas["similar"].astype(np.float64), "similar pair", cw.SIMILAR_COLOR),
-                svg.Series(d, atlas["dissimilar"][k * n:(k + 1) * n].astype(np.float64), "dissimilar pair",
-                           cw.DISSIMILAR_COLOR, dashed=True)],
-        vlines=[(m, cw.MARGIN_COLOR, "")],
-    )
-    grad = svg.Chart(
-        title=second, xlabel="distance d", ylabel="slope", xlim=(0.0, 3.0), ylim=(-2.7, 3.2), width=420, height=300,
-        series=[svg.Series(d, atlas["similar_grad"].astype(np.float64), "similar pair", cw.SIMILAR_COLOR),
-                svg.Series(d, atlas["dissimilar_grad"][k * n:(k + 1) * n].astype(np.float64), "dissimilar pair",
-                           cw.DISSIMILAR_COLOR, dashed=True)],
-        vlines=[(m, cw.MARGIN_COLOR, "")],
+    # The loss and its slope: the same two pairs, from atlas["similar"], atlas["dissimilar"] and their "_grad"s.
+    loss, grad = (
+        svg.Chart(
+            title=title, xlabel="distance d", ylabel=ylabel, xlim=(0.0, 3.0), ylim=ylim, width=420, height=300,
+            series=[svg.Series(d, atlas[f"similar{key}"].astype(np.float64), "similar pair", cw.SIMILAR_COLOR),
+                    svg.Series(d, atlas[f"dissimilar{key}"][k * n:(k + 1) * n].astype(np.float64),
+                               "dissimilar pair", cw.DISSIMILAR_COLOR, dashed=True)],
+            vlines=[(m, cw.MARGIN_COLOR, "")],
+        )
+        for title, ylabel, ylim, key in ((first, "loss", (-0.1, 3.2), ""), (second, "slope", (-2.7, 3.2), "_grad"))
     )
     text = (f"The contrastive widget opens with margin m = {m:g}. A similar pair costs ½ d² at every distance; "
             f"a dissimilar pair costs ½ (m − d)² until d reaches the margin (the dotted line) and nothing "
             f"beyond it. {first}. With JavaScript on you can move the margin and the pair's distance.")
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(loss, text)}{svg.render(grad, text)}</span>', text)
+    return svg.pair(svg.render(loss, text), svg.render(grad, text)), text
 
 
 def triplet() -> tuple[str, str]:
@@ -97,5 +94,4 @@ def boxes() -> tuple[str, str]:
             f"{d['y_offset']:g} from the centre of the 2 × 2 target: {first}. {second}. Against the horizontal "
             "offset, the IoU loss is flat at 1 once the boxes part while the GIoU loss keeps rising. With "
             "JavaScript on you can slide the prediction and change its size.")
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(plane, text)}{svg.render(curves, text)}</span>',
-            text)
+    return svg.pair(svg.render(plane, text), svg.render(curves, text)), text

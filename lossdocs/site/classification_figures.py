@@ -66,7 +66,7 @@ def softmax_ce() -> tuple[str, str]:
         f"{', '.join(f'{g:+.1f}' for g in shown['grad'])}. With JavaScript on you can move each logit, pick "
         "the true class, add label smoothing and switch to the second preset."
     )
-    return f'<span class="lossdocs-fallback__pair">{svg.render(probs, text)}{svg.render(grads, text)}</span>', text
+    return svg.pair(svg.render(probs, text), svg.render(grads, text)), text
 
 
 def imbalance_lab() -> tuple[str, str]:

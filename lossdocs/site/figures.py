@@ -84,9 +84,7 @@ def landscape_widget(preset_name: str = lw.DEFAULT_PRESET) -> tuple[str, str]:
         "the targets, and the orange segments are its residuals. With JavaScript on, you can click "
         "anywhere on the map to move the fit there, and switch targets and losses."
     )
-    desc = text
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(heat, desc)}{svg.render(fit, desc)}</span>',
-            text)
+    return svg.pair(svg.render(heat, text), svg.render(fit, text)), text
 
 
 def descent_widget() -> tuple[str, str]:
@@ -132,8 +130,7 @@ def descent_widget() -> tuple[str, str]:
         "scale. With JavaScript on, you can change the learning rate, optimiser, start, loss and "
         "target points, compare two optimisers, and scrub or play the steps."
     )
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(heat, text)}{svg.render(chart, text)}</span>',
-            text)
+    return svg.pair(svg.render(heat, text), svg.render(chart, text)), text
 
 
 FIGURES = {

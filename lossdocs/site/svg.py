@@ -169,3 +169,10 @@ def render(chart: Chart, desc: str = "") -> str:
         out.append(f'<text x="{lx + 22}" y="{y + 4}" fill="currentColor">{escape(label)}</text>')
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+def pair(a: str, b: str) -> str:
+    """Two rendered ``<svg>`` strings side by side: the markup of a widget figure with two
+    charts (``.lossdocs-fallback__pair`` in the site CSS lays them out, and stacks them on
+    narrow screens)."""
+    return f'<span class="lossdocs-fallback__pair">{a}{b}</span>'

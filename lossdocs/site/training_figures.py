@@ -45,8 +45,7 @@ def training_curves() -> tuple[str, str]:
         "the noise. With JavaScript on you can change the capacity, the number of points, the noise "
         "and the weight decay, and scrub or play the epochs."
     )
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(curves, text)}{svg.render(fit, text)}</span>',
-            text)
+    return svg.pair(svg.render(curves, text), svg.render(fit, text)), text
 
 
 def reduction_explorer() -> tuple[str, str]:
@@ -79,8 +78,7 @@ def reduction_explorer() -> tuple[str, str]:
         "while 'mean' stays level. With JavaScript on you can switch to a regression batch, to 'sum' "
         "or 'none', turn the weights off, and change the batch size."
     )
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(bars, text)}{svg.render(lines, text)}</span>',
-            text)
+    return svg.pair(svg.render(bars, text), svg.render(lines, text)), text
 
 
 def outlier_lab() -> tuple[str, str]:
@@ -115,5 +113,4 @@ def outlier_lab() -> tuple[str, str]:
         "Barron lines stay with the twelve. With JavaScript on you can move the outlier, and show the "
         "pulls of each loss, with Huber's δ and Barron's α."
     )
-    return (f'<span class="lossdocs-fallback__pair">{svg.render(lines, text)}{svg.render(bars, text)}</span>',
-            text)
+    return svg.pair(svg.render(lines, text), svg.render(bars, text)), text
