@@ -201,6 +201,29 @@ def test_weighted_mean_divides_by_the_sum_of_weights_not_n():
     assert second.startswith(f"÷ N = 16 would give {total / 16:.3f}")
 
 
+@pytest.mark.parametrize("weights", ["off", "on"])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_reduction_gradient_is_the_engines_cross_entropy_gradient(reduction, weights):
+    """The widget's gradient (reduce_weights' factors times each example's own gradient)
+    equals the engine's cross_entropy_grad, class weights and all, at every batch size."""
+    logits, labels = training.classification_batch(rw.N)
+    weight = np.array(rw.CLASS_WEIGHTS) if weights == "on" else None
+    for size in range(1, rw.N + 1):
+        grad = rw.state("classification", reduction, weights, size)["grad"]
+        expected = classification.cross_entropy_grad(logits[:size], labels[:size], weight=weight,
+                                                     reduction=reduction)
+        np.testing.assert_allclose(grad, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_reduction_batches_are_built_once_and_read_only():
+    for kind in ("regression", "classification"):
+        b = rw.batch(kind)
+        assert rw.batch(kind) is b
+        for key in ("per", "grad", "label"):
+            with pytest.raises(ValueError, match="read-only"):
+                b[key][0] = 0
+
+
 def test_reduction_explorer_opens_on_its_default():
     layout = built("reduction")
     d = rw.DEFAULT
