@@ -5,6 +5,7 @@ their static figures draw the opening state."""
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -57,6 +58,34 @@ def test_contrastive_readouts_name_the_engines_values():
     layout = built("contrastive")
     assert model(layout, "contrastive_plot").title.text == first
     assert isinstance(model(layout, "margin"), Slider) and isinstance(model(layout, "distance"), Slider)
+
+
+def run_contrastive_js(atlas: dict, margin: float, distance: float) -> list[str]:
+    """contrastive.js, run in V8 (mini-racer) with stand-ins for its named args: the titles it writes."""
+    from py_mini_racer import MiniRacer
+
+    plain = {k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in atlas.items()}
+    args = (f"const atlas = {json.dumps(plain)}; const sl_m = {{value: {margin}}}; const sl_d = {{value: {distance}}}; "
+            "const src = {data: {}}; const src_now = {data: {color: []}}; const spans = [{}, {}]; "
+            "const loss = {title: {text: ''}}; const grad = {title: {text: ''}};")
+    code = cw.js("contrastive.js")
+    return json.loads(MiniRacer().eval(f"(() => {{ {args}\n{code}\nreturn JSON.stringify([loss.title.text, grad.title.text]) }})()"))
+
+
+@pytest.mark.parametrize("step,points", [(None, None), (0.1, 151), (0.02, 301)])
+def test_contrastive_js_reads_the_distance_step_from_the_atlas(monkeypatch, step, points):
+    """The page's readout indexes the grid as titles() does, on the site's grid and on
+    others: the step is the atlas's, not a number written into the JavaScript."""
+    if step is not None:
+        monkeypatch.setattr(cw, "DISTANCE_STEP", step)
+        monkeypatch.setattr(cw, "D", np.linspace(0.0, 3.0, points))
+    atlas = cw.contrastive_atlas()
+    assert atlas["distance_step"] == cw.DISTANCE_STEP
+    s = cw.DISTANCE_STEP
+    for margin in (0.25, 1.0, 2.5):
+        for distance in (0.0, s, 7 * s, round(1.5 / s) * s, round(3.0 / s) * s):
+            assert run_contrastive_js(atlas, margin, distance) == list(cw.titles(atlas, margin, distance)), (
+                margin, distance)
 
 
 # ------------------------------------------------------------ triplet

@@ -1,10 +1,11 @@
 // Contrastive loss: show the engine's curves for the chosen margin and read both pairs
-// at the chosen distance (lossdocs/widgets/contrastive.py). Only indexing here.
+// at the chosen distance (lossdocs/widgets/contrastive.py). Only indexing here: the
+// distance's index on the grid uses the atlas's distance_step and stride, as titles() does.
 // Named args: atlas, sl_m, sl_d, src, src_now, spans, loss, grad.
 
 const n = atlas.d.length
 const k = atlas.margins.indexOf(sl_m.value)
-const i = Math.round(sl_d.value / 0.05) * atlas.stride
+const i = Math.round(sl_d.value / atlas.distance_step) * atlas.stride
 const dis = atlas.dissimilar.slice(k * n, (k + 1) * n)
 const disGrad = atlas.dissimilar_grad.slice(k * n, (k + 1) * n)
 src.data = {d: atlas.d, similar: atlas.similar, similar_grad: atlas.similar_grad, dissimilar: dis, dissimilar_grad: disGrad}

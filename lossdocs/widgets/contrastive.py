@@ -38,7 +38,8 @@ def js(name: str) -> str:
 
 
 def contrastive_atlas() -> dict:
-    """Similar-pair value and slope on D, and the dissimilar pair's for every margin (float32)."""
+    """Similar-pair value and slope on D, and the dissimilar pair's for every margin (float32);
+    the distance slider's step and its stride on D, which contrastive.js reads too."""
     ones, zeros = np.ones_like(D), np.zeros_like(D)
     return {
         "d": D.astype(np.float32),
@@ -46,14 +47,15 @@ def contrastive_atlas() -> dict:
         "similar_grad": metric.contrastive_grad(D, ones).astype(np.float32),
         "dissimilar": np.concatenate([metric.contrastive(D, zeros, m) for m in MARGINS]).astype(np.float32),
         "dissimilar_grad": np.concatenate([metric.contrastive_grad(D, zeros, m) for m in MARGINS]).astype(np.float32),
-        "margins": list(MARGINS), "stride": int(round(DISTANCE_STEP / (D[1] - D[0]))),
+        "margins": list(MARGINS), "distance_step": DISTANCE_STEP,
+        "stride": int(round(DISTANCE_STEP / (D[1] - D[0]))),
     }
 
 
 def titles(atlas: dict, margin: float, distance: float) -> tuple[str, str]:
     """The two readout lines (contrastive.js writes the same)."""
     n = len(atlas["d"])
-    i = int(round(distance / DISTANCE_STEP)) * atlas["stride"]
+    i = int(round(distance / atlas["distance_step"])) * atlas["stride"]
     j = MARGINS.index(margin) * n + i
     s, ds = float(atlas["similar"][i]), float(atlas["similar_grad"][i])
     u, du = float(atlas["dissimilar"][j]), float(atlas["dissimilar_grad"][j])
@@ -69,7 +71,7 @@ def build():
     m, dist = DEFAULT["margin"], DEFAULT["distance"]
     n = len(atlas["d"])
     k = MARGINS.index(m)
-    i = int(round(dist / DISTANCE_STEP)) * atlas["stride"]
+    i = int(round(dist / atlas["distance_step"])) * atlas["stride"]
     src = ColumnDataSource({"d": atlas["d"], "similar": atlas["similar"], "similar_grad": atlas["similar_grad"],
                             "dissimilar": atlas["dissimilar"][k * n:(k + 1) * n],
                             "dissimilar_grad": atlas["dissimilar_grad"][k * n:(k + 1) * n]}, name="contrastive_curves")
