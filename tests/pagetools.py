@@ -9,9 +9,10 @@ import time
 
 import numpy as np
 import pytest
-from browser import watch
+from browser import is_local, watch
 
 VIEWPORT = {"width": 1280, "height": 1100}
+TIMEOUT_MS = 10_000  # any single wait
 
 # JavaScript every test snippet may use: the page's (first) Bokeh document and its
 # models by name. Test files add their own helpers after it.
@@ -97,7 +98,7 @@ def run_js(page, helpers: str, body: str, arg=None):
     return page.evaluate(f"(arg) => {{ {helpers}\n{body}\n}}", arg)
 
 
-def wait_js(page, helpers: str, body: str, arg=None, what: str = "condition", timeout: int = 10_000):
+def wait_js(page, helpers: str, body: str, arg=None, what: str = "condition", timeout: int = TIMEOUT_MS):
     """Wait until ``body`` returns a truthy value; fail the test saying ``what`` did not happen."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -105,3 +106,24 @@ def wait_js(page, helpers: str, body: str, arg=None, what: str = "condition", ti
         page.wait_for_function(f"(arg) => {{ {helpers}\n{body}\n}}", arg=arg, timeout=timeout)
     except PlaywrightTimeout:
         pytest.fail(f"timed out after {timeout} ms waiting for: {what}")
+
+
+def bind_js(helpers: str):
+    """``(js, wait_js)`` for a test file whose snippets use ``helpers`` (its own JavaScript,
+    e.g. after ``BOKEH_JS``): ``js(page, body, arg=None)`` is ``run_js`` and
+    ``wait_js(page, body, arg=None, what=..., timeout=TIMEOUT_MS)`` is ``wait_js``, both
+    with ``helpers`` in scope."""
+
+    def js(page, body: str, arg=None):
+        return run_js(page, helpers, body, arg)
+
+    def wait(page, body: str, arg=None, what: str = "condition", timeout: int = TIMEOUT_MS):
+        wait_js(page, helpers, body, arg, what, timeout)
+
+    return js, wait
+
+
+def assert_clean(log) -> None:
+    """The page logged no problems (``browser.watch``) and asked nothing of another host."""
+    assert log.problems() == []
+    assert [u for u in log.requests if not is_local(u)] == []

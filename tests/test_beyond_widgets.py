@@ -4,30 +4,18 @@ their static figures draw the opening state."""
 
 from __future__ import annotations
 
-import functools
 import json
 
 import numpy as np
 import pytest
 from bokeh.models import Slider
+from widgettools import built, model
 
 from lossdocs import boxes, metric
 from lossdocs.site import figures
 from lossdocs.widgets import boxes as bw
 from lossdocs.widgets import contrastive as cw
 from lossdocs.widgets import triplet as tw
-
-
-@functools.cache
-def built(name: str):
-    return {"contrastive": cw, "triplet": tw, "boxes": bw}[name].build()
-
-
-def model(layout, name):
-    found = layout.select_one({"name": name})
-    assert found is not None, f"no model named {name!r}"
-    return found
-
 
 # ------------------------------------------------------------ contrastive
 
@@ -69,7 +57,8 @@ def run_contrastive_js(atlas: dict, margin: float, distance: float) -> list[str]
             "const src = {data: {}}; const src_now = {data: {color: []}}; const spans = [{}, {}]; "
             "const loss = {title: {text: ''}}; const grad = {title: {text: ''}};")
     code = cw.js("contrastive.js")
-    return json.loads(MiniRacer().eval(f"(() => {{ {args}\n{code}\nreturn JSON.stringify([loss.title.text, grad.title.text]) }})()"))
+    run = f"(() => {{ {args}\n{code}\nreturn JSON.stringify([loss.title.text, grad.title.text]) }})()"
+    return json.loads(MiniRacer().eval(run))
 
 
 @pytest.mark.parametrize("step,points", [(None, None), (0.1, 151), (0.02, 301)])

@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pagetools
 import pytest
-from browser import is_local
-from pagetools import next_frames, open_page
+from pagetools import assert_clean, next_frames, open_page
 
 from lossdocs.widgets import descent as widget
 
@@ -29,7 +28,6 @@ pytestmark = pytest.mark.browser
 PAGE = "lessons/walking-downhill.html"
 ATLAS = widget.descent_atlas()
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
-TIMEOUT_MS = 10_000
 SLOT = ".lossdocs-widget[data-widget=descent]"
 
 JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + r"""
@@ -55,17 +53,7 @@ const values = () => Object.fromEntries([...doc().all_models].filter((m) => m.ty
 """
 
 
-def js(page, body: str, arg=None):
-    return pagetools.run_js(page, JS, body, arg)
-
-
-def wait_js(page, body: str, arg=None, what: str = "condition", timeout: int = TIMEOUT_MS):
-    pagetools.wait_js(page, JS, body, arg, what, timeout)
-
-
-def assert_clean(log) -> None:
-    assert log.problems() == []
-    assert [u for u in log.requests if not is_local(u)] == []
+js, wait_js = pagetools.bind_js(JS)
 
 
 def expected(values: dict, optimizer: str | None = None):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pagetools
 import pytest
-from browser import is_local, watch
-from pagetools import next_frames, open_page
+from browser import watch
+from pagetools import assert_clean, next_frames, open_page
 
 from lossdocs.widgets import boxes as bw
 from lossdocs.widgets import contrastive as cw
@@ -34,7 +34,6 @@ pytestmark = pytest.mark.browser
 FIVE = "lessons/reading-the-loss-curve.html"
 SIX = "lessons/beyond.html"
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
-TIMEOUT_MS = 10_000
 
 # Several widgets share a page, and some share control names (margin): find each
 # widget's own Bokeh document by its root's name.
@@ -65,17 +64,7 @@ const titles = (root, names) => names.map((n) => {
 """
 
 
-def js(page, body: str, arg=None):
-    return pagetools.run_js(page, JS, body, arg)
-
-
-def wait_js(page, body: str, arg=None, what: str = "condition", timeout: int = TIMEOUT_MS):
-    pagetools.wait_js(page, JS, body, arg, what, timeout)
-
-
-def assert_clean(log) -> None:
-    assert log.problems() == []
-    assert [u for u in log.requests if not is_local(u)] == []
+js, wait_js = pagetools.bind_js(JS)
 
 
 # ------------------------------------------------------------ what Python expects

@@ -4,30 +4,18 @@ static figures draw the opening state."""
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 import pytest
 from bokeh.models import Select, Slider
+from widgettools import built, model
 
 from lossdocs import classification, robust, training
 from lossdocs.site import figures
 from lossdocs.widgets import outlier as ow
 from lossdocs.widgets import reduction as rw
 from lossdocs.widgets import training as tw
-
-
-@functools.cache
-def built(name: str):
-    return {"training": tw, "outlier": ow, "reduction": rw}[name].build()
-
-
-def model(layout, name):
-    found = layout.select_one({"name": name})
-    assert found is not None, f"no model named {name!r}"
-    return found
-
 
 # ------------------------------------------------------------ training curves
 
