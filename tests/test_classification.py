@@ -641,3 +641,16 @@ def test_fit_logistic_stops_when_newton_stalls_and_not_before():
     scaled = fit_logistic(X_IMB * 1e9, Y_IMB)
     assert 1e-12 < scaled.grad_norm < 1e-8
     assert scaled.w * 1e9 == pytest.approx(plain.w, rel=1e-12) and scaled.b == pytest.approx(plain.b, rel=1e-12)
+
+
+def test_imbalanced_data_draws_what_the_lesson_says():
+    """Negatives ~ N(0, 1) and positives ~ N(2, 1) (means within 0.1 and spreads within
+    0.1 over 3,000 draws each; a shift of 1 or a doubled spread is far outside), and the
+    lesson's seeded set itself: its first and last x and where its first positives sit."""
+    x, y = imbalanced_data(3000, 3000, seed=1)
+    assert abs(x[y == 0].mean()) < 0.1 and abs(x[y == 0].std() - 1) < 0.1
+    assert abs(x[y == 1].mean() - 2) < 0.1 and abs(x[y == 1].std() - 1) < 0.1
+    x, y = imbalanced_data()
+    np.testing.assert_allclose(x[[0, 1, -1]], [-3.1678408009277472, -2.9648534941552627, 3.6349427136640466],
+                               rtol=1e-15)
+    assert np.flatnonzero(y)[:5].tolist() == [300, 307, 347, 359, 362]
