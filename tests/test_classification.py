@@ -654,3 +654,14 @@ def test_imbalanced_data_draws_what_the_lesson_says():
     np.testing.assert_allclose(x[[0, 1, -1]], [-3.1678408009277472, -2.9648534941552627, 3.6349427136640466],
                                rtol=1e-15)
     assert np.flatnonzero(y)[:5].tolist() == [300, 307, 347, 359, 362]
+
+
+def test_logits_at_the_float_limit_give_zero_loss_for_the_right_class():
+    """Finite logits 2e308 apart: log-softmax of the losing class is -inf, but a class with
+    coefficient 0 takes no part in the sum (0 * -inf would be NaN), so the right class costs
+    exactly 0 (index or one-hot target) with a zero gradient, and the wrong one costs inf."""
+    z = np.array([[1e308, -1e308], [-1e308, 1e308]])
+    np.testing.assert_array_equal(ce(z, [0, 1], reduction="none"), [0.0, 0.0])
+    np.testing.assert_array_equal(ce(z, np.eye(2), reduction="none"), [0.0, 0.0])
+    np.testing.assert_array_equal(ce_grad(z, [0, 1], reduction="none"), np.zeros((2, 2)))
+    np.testing.assert_array_equal(ce(z, [1, 0], reduction="none"), [np.inf, np.inf])
