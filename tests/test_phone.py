@@ -90,6 +90,16 @@ def test_every_page_fits_a_phone_and_its_plots_fit_the_screen(phone, server, sit
         width = page.evaluate("Math.max(document.documentElement.scrollWidth, window.innerWidth)")
         if width > inner:
             problems.append(f"{path}: lays out at {width} px on a {inner} px screen")
+        # Skipped blocks (content-visibility, lossdocs.css) clip what overflows them, so the
+        # page would not scroll sideways even if a block were too wide; a clipped block is
+        # just as broken. Lift the containment and measure again.
+        style = page.add_style_tag(content="* { content-visibility: visible !important }")
+        next_frames(page, 2)
+        width = page.evaluate("Math.max(document.documentElement.scrollWidth, window.innerWidth)")
+        if width > inner:
+            problems.append(f"{path}: a block is {width} px wide on a {inner} px screen (clipped by its containment)")
+        style.evaluate("(el) => el.remove()")
+        next_frames(page, 2)
         if static_counts(site_dir, path)["widgets"]:
             frames = page.evaluate(FRAMES_JS)
             if not frames:
