@@ -525,3 +525,50 @@ def test_lesson_without_javascript_shows_the_fallback(browser, server):
         assert_clean(log)
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- anchors land on their target
+
+ANCHORS = [("lessons/beyond.html", "key-takeaways"), ("lessons/classification.html", "label-smoothing"),
+           ("reference/faq.html", "ce-wants-logits")]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+# Until the target has stayed put for half a second (at most 5 s): its top and the
+# scroll-margin-top Material gives headings (the header's height).
+SETTLED_TOP_JS = """async (id) => {
+  const el = document.getElementById(id)
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()))
+  let last = null, since = performance.now()
+  const start = performance.now()
+  while (performance.now() - start < 5000) {
+    await frame()
+    const top = el.getBoundingClientRect().top
+    if (last === null || Math.abs(top - last) > 0.5) { last = top; since = performance.now() }
+    else if (performance.now() - since > 500) break
+  }
+  return [el.getBoundingClientRect().top, parseFloat(getComputedStyle(el).scrollMarginTop) || 0,
+          document.documentElement.scrollHeight - innerHeight - scrollY]
+}"""
+
+
+@pytest.mark.parametrize("profile", ["desktop", "phone"])
+@pytest.mark.parametrize("path,anchor", ANCHORS)
+def test_an_anchor_lands_on_its_target(browser, server, path, anchor, profile):
+    """Blocks away from the screen are skipped and stand in at an estimated height
+    (lossdocs.css), so a jump to an anchor first lands where the estimates put it. The
+    loader jumps again until the target stays put: opened with the anchor, or followed
+    from a link on the page, the heading ends at the top of the screen, under the header."""
+    options = PHONE if profile == "phone" else {}
+    context, page, log = open_page(browser, f"{server.url}{path}#{anchor}", live=False, **options)
+    try:
+        top, margin, below = page.evaluate(SETTLED_TOP_JS, anchor)
+        assert below > 0, f"{path}#{anchor} is too near the page's end to test"
+        assert abs(top - margin) <= 2, f"opened at #{anchor}: its top is at {top:.0f} px, not {margin:.0f} px"
+        page.evaluate("() => { location.hash = ''; scrollTo(0, 0) }")  # (the same hash again would not jump)
+        next_frames(page, 3)
+        page.evaluate("(id) => { location.hash = '#' + id }", anchor)  # as a link on the page does
+        top, margin, _ = page.evaluate(SETTLED_TOP_JS, anchor)
+        assert abs(top - margin) <= 2, f"link to #{anchor}: its top is at {top:.0f} px, not {margin:.0f} px"
+        assert log.problems() == []
+    finally:
+        context.close()

@@ -122,7 +122,7 @@
         }
       }
       if (wanted.length > 0) {
-        host.scrollIntoView()
+        landOn(host)
       }
     }
     host.lossdocsApplyState = apply
@@ -257,6 +257,43 @@
     fit()
     new ResizeObserver(fit).observe(content)
   }
+
+  // Blocks away from the screen are skipped until the reader nears them (lossdocs.css)
+  // and stand in at an estimated height, so a jump to an anchor lands where the
+  // estimates put it; then the blocks around it are drawn at their real heights and
+  // the target moves. Jump again until it stays put for a few frames, unless the
+  // reader takes over the scrolling. (A target near the page's end may stop short of
+  // the top; it is still, so that ends it too.)
+  function landOn(el) {
+    if (el == null) return
+    let frames = 30
+    let still = 0
+    let last = null
+    const stop = () => { frames = 0 }
+    for (const type of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+      addEventListener(type, stop, { once: true, passive: true })
+    }
+    el.scrollIntoView()
+    const step = () => {
+      if (frames-- <= 0) return
+      const top = el.getBoundingClientRect().top
+      if (last !== null && Math.abs(top - last) <= 1) {
+        if (++still >= 3) return
+      } else {
+        still = 0
+        if (last !== null) el.scrollIntoView()
+      }
+      last = el.getBoundingClientRect().top
+      requestAnimationFrame(step)
+    }
+    requestAnimationFrame(step)
+  }
+  const anchored = () => {
+    const id = decodeURIComponent(location.hash.slice(1))
+    return id === "" || id.includes("?") ? null : document.getElementById(id)
+  }
+  if (location.hash) landOn(anchored())
+  addEventListener("hashchange", () => landOn(anchored()))
 
   // The page's hydration, for tests and the bench: every widget live.
   window.lossdocs = { hydrate, hydrateAll: () => Promise.all(slots.map(hydrate)) }
