@@ -304,6 +304,7 @@ BAD = [
     (dict(weight=[1.0, 1.0]), r"'weight' must hold one value per class, shape \(3,\)"),
     (dict(weight=[[1.0, 1.0, 1.0]]), "'weight' must hold one value per class"),
     (dict(weight=[1.0, -1.0, 1.0]), "'weight' must be non-negative"),
+    (dict(weight=[0.5, 0.0, -2.0]), r"'weight' must be non-negative, got -2.0$"),  # the negative one
     (dict(weight=[1.0, np.inf, 1.0]), "'weight' must be finite"),
     (dict(weight=[1.0, np.nan, 1.0]), "'weight' must be finite"),
     (dict(target=[0, 3]), r"'target' must be integers in \[0, 3\), got 3"),
