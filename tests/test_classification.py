@@ -669,3 +669,19 @@ def test_logits_at_the_float_limit_give_zero_loss_for_the_right_class():
     np.testing.assert_array_equal(ce(z, np.eye(2), reduction="none"), [0.0, 0.0])
     np.testing.assert_array_equal(ce_grad(z, [0, 1], reduction="none"), np.zeros((2, 2)))
     np.testing.assert_array_equal(ce(z, [1, 0], reduction="none"), [np.inf, np.inf])
+
+
+@pytest.mark.parametrize("logits, target, message", [
+    (np.zeros((2, 3, 1)), [0, 0], "'logits' must be 1-D (C,) or 2-D (N, C) with at least one class and sample, "
+                                  "got shape (2, 3, 1)"),
+    (np.zeros((2, 3)), [0, 1, 2], "'target' must be class indices of shape (2,) or class probabilities of the "
+                                  "logits' shape (2, 3), got shape (3,)"),
+    (np.zeros(3), [0], "'target' must be a scalar class index or class probabilities of the logits' shape (3,), "
+                       "got shape (1,)"),
+])
+def test_shape_errors_say_what_is_allowed_and_what_came(logits, target, message):
+    """The shape messages whole: what the argument may be and the shape it had."""
+    for fn in ("cross_entropy", "cross_entropy_grad"):
+        with pytest.raises(ValueError) as info:
+            getattr(cls, fn)(logits, target)
+        assert str(info.value) == f"{fn}: {message}"
