@@ -379,3 +379,17 @@ def test_mae_with_a_fixed_lr_keeps_bouncing_and_cosine_settles_it():
     assert 0.3 < np.percentile(rms, 10) and np.percentile(rms, 90) < 2.0
     assert late["adam"].mean() < 0.25 * rms.mean()  # Adam's bounce is much smaller ...
     assert late["adam"].mean() < 0.4 * run("adam")[1][:100].mean()  # ... and shrank from its start
+
+
+def test_trajectories_default_seed_and_bad_starts_message():
+    """Without a seed, trajectories draws the mini-batches trajectory draws without one
+    (seed 0); a non-finite start is refused with the module's exact message."""
+    p = landscape.PRESETS["sloped_line"]
+    many = descent.trajectories("mae", p.x, p.y, STARTS[:1], "sgd", [0.1], 20, batch_size=1)
+    one = descent.trajectory("mae", p.x, p.y, STARTS[0], "sgd", lr=0.1, steps=20, batch_size=1)
+    np.testing.assert_array_equal(many.batches, one.batches)
+    np.testing.assert_array_equal(many.batches, descent.trajectory("mae", p.x, p.y, STARTS[0], "sgd", lr=0.1,
+                                                                   steps=20, batch_size=1, seed=0).batches)
+    with pytest.raises(ValueError) as info:
+        descent.trajectories("mse", P.x, P.y, [[0.0, np.nan]], "sgd", LRS, 5)
+    assert str(info.value) == "descent: 'starts' must be finite, got NaN or inf"
