@@ -393,3 +393,10 @@ def test_trajectories_default_seed_and_bad_starts_message():
     with pytest.raises(ValueError) as info:
         descent.trajectories("mse", P.x, P.y, [[0.0, np.nan]], "sgd", LRS, 5)
     assert str(info.value) == "descent: 'starts' must be finite, got NaN or inf"
+
+
+def test_nesterov_without_momentum_is_refused_with_the_exact_message():
+    p = landscape.PRESETS["two_points"]
+    with pytest.raises(ValueError) as info:
+        descent.trajectory("mse", p.x, p.y, (0.0, 0.0), "nesterov", momentum=0.0)
+    assert str(info.value) == "nesterov: parameter 'momentum' must be > 0 for Nesterov momentum"
