@@ -400,3 +400,16 @@ def test_nesterov_without_momentum_is_refused_with_the_exact_message():
     with pytest.raises(ValueError) as info:
         descent.trajectory("mse", p.x, p.y, (0.0, 0.0), "nesterov", momentum=0.0)
     assert str(info.value) == "nesterov: parameter 'momentum' must be > 0 for Nesterov momentum"
+
+
+def test_trajectories_takes_a_single_step_and_names_the_bad_lrs_shape():
+    """One step is enough (as for trajectory); lrs of the wrong shape are refused with the
+    shape they had."""
+    p = landscape.PRESETS["two_points"]
+    many = descent.trajectories("mse", p.x, p.y, STARTS[:1], "sgd", [0.1], 1)
+    one = descent.trajectory("mse", p.x, p.y, STARTS[0], "sgd", lr=0.1, steps=1)
+    assert many.path.shape == (1, 1, 2, 2)
+    np.testing.assert_array_equal(many.path[0, 0], one.path)
+    with pytest.raises(ValueError) as info:
+        descent.trajectories("mse", p.x, p.y, STARTS, "sgd", [[0.1]], 5)
+    assert str(info.value) == "descent: 'lrs' must be a non-empty 1-D array, got shape (1, 1)"
