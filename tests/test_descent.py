@@ -413,3 +413,13 @@ def test_trajectories_takes_a_single_step_and_names_the_bad_lrs_shape():
     with pytest.raises(ValueError) as info:
         descent.trajectories("mse", p.x, p.y, STARTS, "sgd", [[0.1]], 5)
     assert str(info.value) == "descent: 'lrs' must be a non-empty 1-D array, got shape (1, 1)"
+
+
+def test_trajectory_names_the_shape_of_a_bad_lr_or_start():
+    p = landscape.PRESETS["two_points"]
+    with pytest.raises(ValueError) as info:
+        descent.trajectory("mse", p.x, p.y, (0.0, 0.0), "sgd", lr=[0.1, 0.2])
+    assert str(info.value) == "descent: 'lr' must be a scalar, got shape (2,)"
+    with pytest.raises(ValueError) as info:
+        descent.trajectory("mse", p.x, p.y, (0.0, 0.0, 1.0), "sgd")
+    assert str(info.value) == "descent: 'start' must be one point (w, b), got shape (3,)"
