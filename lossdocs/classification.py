@@ -235,8 +235,12 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
     params = {**fn.defaults(), **params}
     fn.value(0.0, ys, **params)  # validates params and labels, naming what is wrong
     pos, neg = xs[ys == 1], xs[ys == 0]
-    if pos.size + neg.size == xs.size and (pos.size == 0 or neg.size == 0 or pos.min() > neg.max()
-                                          or neg.min() > pos.max()):
+    # Hard labels whose classes do not overlap have no minimum, and nor do classes that only
+    # meet at one x: the boundary can sit there while |w| grows, so every other point's loss
+    # keeps falling. (If every x is the same, w and b only act together and there is one.)
+    spread = xs.max() > xs.min()
+    if pos.size + neg.size == xs.size and (pos.size == 0 or neg.size == 0 or (
+            spread and (pos.min() >= neg.max() or neg.min() >= pos.max()))):
         raise ValueError("fit_logistic: the two classes are separable, so the loss has no minimum "
                          "(it keeps falling as |w| grows); add overlapping or soft labels")
     design = np.stack([xs, np.ones_like(xs)], axis=1)
@@ -262,8 +266,13 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
                 mu = max(2 * mu, 1e-8 * (1 + np.abs(hess).max()))
         step = -np.linalg.solve(hess + mu * np.eye(2), g)
         now = _mean_loss(fn, xs, ys, *theta, params)
+        # Near the minimum a Newton step's gain can be below the loss's rounding, where the
+        # sufficient-decrease test cannot see it and would refuse exact steps: allow a change
+        # of a few rounding units.
+        slack = 8 * np.finfo(float).eps * max(1.0, abs(now))
         t = 1.0
-        while _mean_loss(fn, xs, ys, *(theta + t * step), params) > now + 1e-4 * t * (g @ step) and t > 1e-12:
+        while (_mean_loss(fn, xs, ys, *(theta + t * step), params) > now + 1e-4 * t * (g @ step) + slack
+               and t > 1e-12):
             t *= 0.5
         new = theta + t * step
         stalled = bool(np.array_equal(new, theta)) or t <= 1e-12

@@ -685,3 +685,26 @@ def test_shape_errors_say_what_is_allowed_and_what_came(logits, target, message)
         with pytest.raises(ValueError) as info:
             getattr(cls, fn)(logits, target)
         assert str(info.value) == f"{fn}: {message}"
+
+
+def test_fit_logistic_takes_exact_steps_whose_gain_is_below_rounding():
+    """On these eleven ordinary points, Newton's last steps gain less than the loss's
+    rounding, so a strict sufficient-decrease test refused them and the fit gave up at a
+    gradient of 1e-8 after 200 steps. It now ends at torch's minimum."""
+    x = [-41.1, -15.9, -15.0, -5.1, -4.5, 6.3, 24.9, 27.6, 34.2, 35.1, 41.7]
+    y = [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0]
+    fit = fit_logistic(x, y)
+    assert fit.grad_norm < 1e-12 and fit.iterations < 20
+    (w, b), torch_norm = torch_newton(np.array(x), np.array(y), "bce_logits", {})
+    assert torch_norm < 1e-8
+    np.testing.assert_allclose([fit.w, fit.b], [w, b], rtol=1e-9)
+
+
+@pytest.mark.parametrize("x, y", [([0.0, 1.0, 1.0, 2.0], [0.0, 0.0, 1.0, 1.0]),
+                                  ([0.0, 1.0, 1.0, 1.0, 2.0], [1.0, 1.0, 0.0, 0.0, 0.0])])
+def test_fit_logistic_refuses_classes_that_only_meet_at_one_x(x, y):
+    """Classes that touch at one x have no minimum either: the boundary sits there while
+    |w| grows, and every other point's loss keeps falling (it used to return w near 27)."""
+    with pytest.raises(ValueError) as info:
+        fit_logistic(x, y)
+    assert str(info.value) == SEPARABLE
