@@ -111,6 +111,14 @@ def snapshot() -> None:
             shutil.copy2(src, dest)
     (WORK / "mutmut-preload.txt").write_text("\n".join(PRELOAD) + "\n")
     (WORK / "mutants").mkdir(exist_ok=True)
+    # mutmut regenerates the mutated .py files it finds changed, but keeps its first copy of
+    # every other file of the package (a widget's .js, a stylesheet): bring those up to date,
+    # or tests run the package's new Python against its old scripts.
+    for src in (WORK / "lossdocs").rglob("*"):
+        dest = WORK / "mutants" / src.relative_to(WORK)
+        if src.is_file() and src.suffix != ".py" and "__pycache__" not in src.parts and dest.parent.exists():
+            if not dest.exists() or dest.read_bytes() != src.read_bytes():
+                shutil.copy2(src, dest)
     (WORK / "mutants" / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE)
 
 
