@@ -269,16 +269,17 @@
     let frames = 30
     let still = 0
     let last = null
+    const listening = new AbortController()  // the reader's input stops it; its end unhooks
     const stop = () => { frames = 0 }
     for (const type of ["wheel", "touchstart", "pointerdown", "keydown"]) {
-      addEventListener(type, stop, { once: true, passive: true })
+      addEventListener(type, stop, { once: true, passive: true, signal: listening.signal })
     }
     el.scrollIntoView()
     const step = () => {
-      if (frames-- <= 0) return
+      if (frames-- <= 0) return listening.abort()
       const top = el.getBoundingClientRect().top
       if (last !== null && Math.abs(top - last) <= 1) {
-        if (++still >= 3) return
+        if (++still >= 3) return listening.abort()
       } else {
         still = 0
         if (last !== null) el.scrollIntoView()
