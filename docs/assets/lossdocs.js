@@ -296,6 +296,31 @@
   if (location.hash) landOn(anchored())
   addEventListener("hashchange", () => landOn(anchored()))
 
+  // Blocks away from the first screen start out skipped (content-visibility in
+  // lossdocs.css), so the first load styles and lays out one screen, not the page. Once
+  // the page has loaded, draw them for good, a block at a time in idle moments (each laid
+  // out at once, so no slice grows into a long task): until then the scroll bar and every
+  // anchor rest on estimated heights, and checkers that read what is drawn (axe-core's
+  // colour contrast) would judge placeholders.
+  function drawTheRest() {
+    const skipped = [...document.querySelectorAll(
+      ".md-content__inner > *, .jupyter-wrapper .jp-Cell, .lossdocs-widget > .lossdocs-figure")]
+      .filter((el) => getComputedStyle(el).contentVisibility === "auto")
+    const idle = window.requestIdleCallback
+      || ((work) => setTimeout(() => work({ timeRemaining: () => 8 }), 50))
+    const slice = (deadline) => {
+      while (skipped.length > 0 && deadline.timeRemaining() > 4) {
+        const el = skipped.shift()
+        el.style.contentVisibility = "visible"
+        void el.offsetHeight  // its layout, now, inside this idle slice
+      }
+      if (skipped.length > 0) idle(slice)
+    }
+    idle(slice)
+  }
+  if (document.readyState === "complete") drawTheRest()
+  else addEventListener("load", drawTheRest, { once: true })
+
   // The page's hydration, for tests and the bench: every widget live.
   window.lossdocs = { hydrate, hydrateAll: () => Promise.all(slots.map(hydrate)) }
 
