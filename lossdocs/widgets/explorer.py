@@ -243,5 +243,5 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         column(*param_sliders.values(), sizing_mode="stretch_width", min_width=340),
         sizing_mode="stretch_width", stylesheets=[InlineStyleSheet(css=WRAP)],
     )
-    return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="loss_explorer")
+    return column(controls, fig_l, fig_g, style.readout_box(readout), sizing_mode="stretch_width", name="loss_explorer")
 

@@ -180,4 +180,4 @@ def build():
                    column(sl_g, sl_a, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
     plots = row(fig, bars, sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, plots, readout, sizing_mode="stretch_width", name="imbalance_lab")
+    return column(controls, plots, style.readout_box(readout), sizing_mode="stretch_width", name="imbalance_lab")

@@ -219,7 +219,7 @@ def build():
     controls = row(column(sel_label, sel_axis, sizing_mode="stretch_width", min_width=300),
                    column(sl_gamma, sl_alpha, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, fig_l, fig_g, readout, sizing_mode="stretch_width", name="margin_explorer")
+    return column(controls, fig_l, fig_g, style.readout_box(readout), sizing_mode="stretch_width", name="margin_explorer")
 
 
 READOUT_CSS = """

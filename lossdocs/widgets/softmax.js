@@ -10,8 +10,10 @@ if (sel_preset.value !== "sliders") {
   const preset = atlas.presets[sel_preset.value]
   if (cb_obj === sel_preset) {
     sliders.forEach((s, c) => { s.value = preset.sliders[c] })  // the nearest steps of its logits
-  } else if (sliders.includes(cb_obj) && cb_obj.value !== preset.sliders[sliders.indexOf(cb_obj)]) {
-    sel_preset.value = "sliders"  // the reader took over the logits; that change redraws
+  } else if (sliders.includes(cb_obj)) {
+    // Either the reader took over the logits (that change redraws), or this is the
+    // preset's own move of the slider, which the preset's call draws.
+    if (cb_obj.value !== preset.sliders[sliders.indexOf(cb_obj)]) sel_preset.value = "sliders"
     return
   }
 }

@@ -212,4 +212,4 @@ def build():
                    column(*logit_sliders, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
     plots = row(fig_p, fig_g, sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, readout, plots, sizing_mode="stretch_width", name="softmax_ce")
+    return column(controls, style.readout_box(readout), plots, sizing_mode="stretch_width", name="softmax_ce")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bokeh.models import CustomJS, InlineStyleSheet, Toggle
+from bokeh.models import CustomJS, Div, InlineStyleSheet, Pane, Toggle
 
 HERE = Path(__file__).parent
 
@@ -20,6 +20,18 @@ TOOLBAR_CSS = (
 def controls() -> InlineStyleSheet:
     """The stylesheet of every select, slider and readout (``theme.css``)."""
     return InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))
+
+
+def readout_box(readout: Div) -> Pane:
+    """``readout`` (a Div whose text the widget rewrites on every change), set apart
+    from the widget's Bokeh layout. Inside the layout each new text makes BokehJS lay
+    out the whole widget again: it re-measures every axis's tick labels and reads the
+    page's style for each, about 5 ms per change on a desktop CPU, before the plots can
+    repaint. In a Pane the Div is its own layout root and only it is measured. Give the
+    Div a fixed height, so that its text never changes the widget's size."""
+    if readout.height is None:
+        raise ValueError(f"readout {readout.name!r}: give it a fixed height (got height=None)")
+    return Pane(elements=[readout])
 
 
 def toolbar(plot) -> None:
