@@ -288,3 +288,43 @@ def test_widget_cache_writes_the_fingerprinted_file_and_reads_it_back(tmp_path, 
     path.write_text(json.dumps(dict(first, fallback_text="from disk")))
     again = embed.WidgetCache(tmp_path / "widgets").get("loss-explorer")  # a new build process
     assert again["fallback_text"] == "from disk" and built == ["loss-explorer"]
+
+
+def _readouts_written_by_customjs(root):
+    """Every Div of the widget that a CustomJS callback receives as ``readout``."""
+    from bokeh.models import CustomJS, Div
+
+    out = []
+    for model in root.references():
+        if isinstance(model, CustomJS):
+            div = model.args.get("readout")
+            if isinstance(div, Div) and div not in out:
+                out.append(div)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(widgets.WIDGETS))
+def test_a_readout_the_callbacks_rewrite_sits_outside_the_bokeh_layout(name):
+    """A Div rewritten on every change, inside a row or column, makes BokehJS lay out
+    the whole widget again before it repaints (every axis re-measured: ~5 ms a change,
+    over the latency budget on the light widgets). Wrapped in a Pane (style.readout_box),
+    it lays out only itself; its fixed height keeps the widget's size."""
+    from bokeh.models import LayoutDOM, Pane
+
+    root = widgets.get(name).build()
+    for div in _readouts_written_by_customjs(root):
+        parents = [m for m in root.references() if div in getattr(m, "children", []) or
+                   div in getattr(m, "elements", [])]
+        kinds = sorted(type(m).__name__ for m in parents)
+        assert all(isinstance(m, Pane) and not isinstance(m, LayoutDOM) for m in parents) and parents, (
+            f"{name}: readout {div.name!r} sits in {kinds}, not in a Pane of its own")
+        assert div.height is not None, f"{name}: readout {div.name!r} has no fixed height"
+
+
+def test_readout_box_refuses_a_readout_without_a_fixed_height():
+    from bokeh.models import Div
+
+    from lossdocs.widgets import style
+
+    with pytest.raises(ValueError, match=r"readout 'r'.*height=None"):
+        style.readout_box(Div(text="x", name="r"))
