@@ -298,23 +298,26 @@
 
   // Blocks away from the first screen start out skipped (content-visibility in
   // lossdocs.css), so the first load styles and lays out one screen, not the page. Once
-  // the page has loaded, draw them for good, a block at a time in idle moments (each laid
-  // out at once, so no slice grows into a long task): until then the scroll bar and every
-  // anchor rest on estimated heights, and checkers that read what is drawn (axe-core's
-  // colour contrast) would judge placeholders.
+  // the page has loaded, draw them for good, a block at a time in idle moments: until
+  // then the scroll bar and every anchor rest on estimated heights, and checkers that
+  // read what is drawn (axe-core's colour contrast) would judge placeholders.
   function drawTheRest() {
-    const skipped = [...document.querySelectorAll(
+    const blocks = [...document.querySelectorAll(
       ".md-content__inner > *, .jupyter-wrapper .jp-Cell, .lossdocs-widget > .lossdocs-figure")]
-      .filter((el) => getComputedStyle(el).contentVisibility === "auto")
     const idle = window.requestIdleCallback
       || ((work) => setTimeout(() => work({ timeRemaining: () => 8 }), 50))
-    const slice = (deadline) => {
-      while (skipped.length > 0 && deadline.timeRemaining() > 4) {
-        const el = skipped.shift()
-        el.style.contentVisibility = "visible"
-        void el.offsetHeight  // its layout, now, inside this idle slice
-      }
-      if (skipped.length > 0) idle(slice)
+    // One block per idle period, laid out there and then: the browser paints it with the
+    // next frame, and a block at a time keeps both tasks short on a slow phone. Styles
+    // are read only in idle periods too, after a frame has worked them out (read in the
+    // load event, while Material's start-up had left them stale, they cost 190 ms of
+    // restyling on the notebook page of a phone).
+    const slice = () => {
+      let el = blocks.shift()
+      while (el !== undefined && getComputedStyle(el).contentVisibility !== "auto") el = blocks.shift()
+      if (el === undefined) return
+      el.style.contentVisibility = "visible"
+      void el.offsetHeight
+      idle(slice)
     }
     idle(slice)
   }
