@@ -80,11 +80,18 @@
     return [...doc.all_models].filter((m) => m.type === "ColumnDataSource" && m.tags.includes(STATE_TAG))
   }
 
-  function wantedState(widget) {
+  // The address after "#", read in one place: an anchor ("<id>": state null) or a widget
+  // state ("<widget>?<control>=<value>&...").
+  function address() {
     const hash = decodeURIComponent(location.hash.slice(1))
     const cut = hash.indexOf("?")
-    if (cut < 0 || hash.slice(0, cut) !== widget) return []
-    return [...new URLSearchParams(hash.slice(cut + 1))]
+    return cut < 0 ? { name: hash, state: null }
+      : { name: hash.slice(0, cut), state: new URLSearchParams(hash.slice(cut + 1)) }
+  }
+
+  function wantedState(widget) {
+    const { name, state } = address()
+    return state !== null && name === widget ? [...state] : []
   }
 
   // Widget callbacks run asynchronously; let each change settle before the next.
@@ -290,8 +297,8 @@
     requestAnimationFrame(step)
   }
   const anchored = () => {
-    const id = decodeURIComponent(location.hash.slice(1))
-    return id === "" || id.includes("?") ? null : document.getElementById(id)
+    const { name, state } = address()
+    return name === "" || state !== null ? null : document.getElementById(name)
   }
   if (location.hash) landOn(anchored())
   addEventListener("hashchange", () => landOn(anchored()))
@@ -328,7 +335,7 @@
   window.lossdocs = { hydrate, hydrateAll: () => Promise.all(slots.map(hydrate)) }
 
   if (slots.length > 0) {
-    const named = decodeURIComponent(location.hash.slice(1)).split("?")[0]
+    const named = address().name
     const near = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         if (entry.isIntersecting) {
@@ -350,7 +357,7 @@
     // A slot named by an address opened later (a link within the page): a live
     // widget takes the state the link names; any other is hydrated, which applies it.
     window.addEventListener("hashchange", () => {
-      const name = decodeURIComponent(location.hash.slice(1)).split("?")[0]
+      const name = address().name
       const slot = slots.find((s) => s.dataset.widget === name)
       if (slot && slot.lossdocsApplyState) slot.lossdocsApplyState()
       else if (slot) hydrate(slot)
