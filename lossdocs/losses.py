@@ -323,8 +323,10 @@ def softplus(x):
 def sigmoid(x):
     """1 / (1 + e^-x) with full relative precision on both tails."""
     x = np.asarray(x, dtype=np.float64)
-    with np.errstate(over="ignore", under="ignore"):
-        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+    # e^-|x| is in (0, 1]: it never overflows, and underflows to 0 past |x| ~ 745,
+    # where 1 / (1 + e) is then exactly 1 and e / (1 + e) exactly 0, as they should be.
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
