@@ -588,6 +588,22 @@ def test_sigmoid_is_float64_and_quiet_on_both_tails_even_when_numpy_raises():
     np.testing.assert_array_equal(p32, losses.sigmoid(z32.astype(np.float64)))
 
 
+def test_softplus_is_float64_and_quiet_on_both_tails_even_when_numpy_raises():
+    """log(1 + e^z) without forming e^|z|: exact at +-1000 under np.errstate(all="raise"),
+    float64 for float32 input, and equal to torch's softplus (which returns z itself past z = 20)."""
+    z = np.array([-1000.0, -800.0, -40.0, -1e-3, 0.0, 1e-3, 40.0, 800.0, 1000.0])
+    with np.errstate(all="raise"):
+        v = losses.softplus(z)
+    assert v.dtype == np.float64
+    np.testing.assert_allclose(v, F.softplus(torch.tensor(z, dtype=torch.float64)).numpy(),
+                               rtol=1e-15, atol=0)
+    assert v[0] == 0.0 and v[-1] == 1000.0
+    z32 = np.array([-3.3, 0.1, 7.7], dtype=np.float32)
+    v32 = losses.softplus(z32)
+    assert v32.dtype == np.float64
+    np.testing.assert_array_equal(v32, losses.softplus(z32.astype(np.float64)))
+
+
 def test_bce_logits_is_bce_of_the_sigmoid_and_pos_weight_scales_positives():
     z = np.linspace(-6, 6, 49)
     p = losses.sigmoid(z)
