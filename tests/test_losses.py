@@ -572,36 +572,26 @@ def test_focal_fades_easy_examples_as_gamma_grows():
     assert value("focal", -3.0, 1.0, gamma=2.0, alpha=1.0) > 0.9 * value("bce_logits", -3.0, 1.0)
 
 
-def test_sigmoid_is_float64_and_quiet_on_both_tails_even_when_numpy_raises():
-    """Past |z| ~ 745 e^-|z| underflows to 0: the result is exactly 1 or 0 and no warning
-    or error escapes, even under np.errstate(all="raise") in the caller. Any input is
-    computed in float64 (a float32 array too) and agrees with torch.sigmoid."""
+@pytest.mark.parametrize("name, reference, ends", [
+    ("sigmoid", torch.sigmoid, (0.0, 1.0)),
+    ("softplus", F.softplus, (0.0, 1000.0)),  # torch's returns z itself past z = 20
+])
+def test_logistic_helpers_are_float64_and_quiet_on_both_tails_even_when_numpy_raises(name, reference, ends):
+    """Past |z| ~ 745 e^-|z| underflows to 0: sigmoid is then exactly 0 or 1 and softplus
+    exactly 0 or z, and no warning or error escapes, even under np.errstate(all="raise")
+    in the caller. Any input is computed in float64 (a float32 array too), and both agree
+    with torch."""
+    fn = getattr(losses, name)
     z = np.array([-1000.0, -800.0, -745.5, -40.0, -1e-3, 0.0, 1e-3, 40.0, 745.5, 800.0, 1000.0])
     with np.errstate(all="raise"):
-        p = losses.sigmoid(z)
-    assert p.dtype == np.float64
-    np.testing.assert_allclose(p, torch.sigmoid(torch.tensor(z, dtype=torch.float64)).numpy(), rtol=1e-15, atol=0)
-    assert p[0] == 0.0 and p[-1] == 1.0
-    z32 = np.array([-3.3, 0.1, 7.7], dtype=np.float32)
-    p32 = losses.sigmoid(z32)
-    assert p32.dtype == np.float64
-    np.testing.assert_array_equal(p32, losses.sigmoid(z32.astype(np.float64)))
-
-
-def test_softplus_is_float64_and_quiet_on_both_tails_even_when_numpy_raises():
-    """log(1 + e^z) without forming e^|z|: exact at +-1000 under np.errstate(all="raise"),
-    float64 for float32 input, and equal to torch's softplus (which returns z itself past z = 20)."""
-    z = np.array([-1000.0, -800.0, -40.0, -1e-3, 0.0, 1e-3, 40.0, 800.0, 1000.0])
-    with np.errstate(all="raise"):
-        v = losses.softplus(z)
+        v = fn(z)
     assert v.dtype == np.float64
-    np.testing.assert_allclose(v, F.softplus(torch.tensor(z, dtype=torch.float64)).numpy(),
-                               rtol=1e-15, atol=0)
-    assert v[0] == 0.0 and v[-1] == 1000.0
+    np.testing.assert_allclose(v, reference(torch.tensor(z, dtype=torch.float64)).numpy(), rtol=1e-15, atol=0)
+    assert (v[0], v[-1]) == ends
     z32 = np.array([-3.3, 0.1, 7.7], dtype=np.float32)
-    v32 = losses.softplus(z32)
+    v32 = fn(z32)
     assert v32.dtype == np.float64
-    np.testing.assert_array_equal(v32, losses.softplus(z32.astype(np.float64)))
+    np.testing.assert_array_equal(v32, fn(z32.astype(np.float64)))
 
 
 def test_bce_logits_is_bce_of_the_sigmoid_and_pos_weight_scales_positives():
