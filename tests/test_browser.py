@@ -168,8 +168,8 @@ def luminance(rgb) -> float:
 
 
 def readout_text(page) -> str:
-    """The readout Div's text as a reader sees it: tags dropped, entities decoded."""
-    raw = prop(page, "readout", "text")
+    """The readout's text as a reader sees it: tags dropped, entities decoded."""
+    raw = prop(page, "readout", "html")
     lines = re.sub(r"<[^>]+>", "", re.sub(r"<br\s*/?>", "\n", raw)).split("\n")
     return "\n".join(" ".join(html.unescape(line).split()) for line in lines)
 
@@ -392,7 +392,7 @@ def test_hover_readout_reports_the_engine_values(lesson):
     """, target_yhat)
     page.mouse.move(point[0] - 40, point[1])
     page.mouse.move(*point, steps=4)
-    wait_js(page, "return /loss -?\\d/.test(model('readout').text)",
+    wait_js(page, "return /loss -?\\d/.test(model('readout').html)",
             what="the readout to show values after a pointer move")
     text = readout_text(page)
 

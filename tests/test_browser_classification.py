@@ -132,8 +132,8 @@ def test_margin_hover_reads_the_engines_numbers(desktop):
     left, top, width, height, x0, x1 = box
     z_target = -3.0
     page.mouse.move(left + (z_target - x0) / (x1 - x0) * width, top + height / 2)
-    pagetools.wait_js(page, JS, "return anyModel('margin_readout').text.includes('<table')", what="the readout")
-    text = js(page, "return anyModel('margin_readout').text")
+    pagetools.wait_js(page, JS, "return anyModel('margin_readout').html.includes('<table')", what="the readout")
+    text = js(page, "return anyModel('margin_readout').html")
     z_read = float(re.search(r"z = (-?[\d.]+)", text).group(1))
     assert abs(z_read - z_target) <= 2 * margin.STEP and z_read in margin.Z
     numbers = [float(v) for v in re.findall(r'class="num">(-?[\d.e+-]+)<', text)]
@@ -150,11 +150,11 @@ def test_softmax_presets_sliders_and_true_class(desktop):
     page, log = desktop
     root = page.locator(".lossdocs-widget__root").nth(1)
     root.scroll_into_view_if_needed()
-    assert "0.3567" in js(page, "return anyModel('softmax_readout').text")
+    assert "0.3567" in js(page, "return anyModel('softmax_readout').html")
     before = shot(root)
     set_value(page, "preset_select", "b")
     before = wait_for_new_picture(page, root, before, "preset b")
-    assert js(page, "return anyModel('softmax_readout').text").count("2.3026") == 2
+    assert js(page, "return anyModel('softmax_readout').html").count("2.3026") == 2
     p = js(page, "return arr(anyModel('softmax_probs').data.p)")
     np.testing.assert_allclose(p, [0.1, 0.6, 0.3], rtol=1e-12)
     sliders = js(page, "return ['cat', 'dog', 'bird'].map((c) => anyModel(`logit_${c}_slider`).value)")
@@ -172,7 +172,7 @@ def test_softmax_presets_sliders_and_true_class(desktop):
     got_g = js(page, "return arr(anyModel('softmax_grads').data.g)")
     np.testing.assert_allclose(got_p, want["p"], rtol=1e-6)
     np.testing.assert_allclose(got_g, want["grad"], rtol=1e-5, atol=1e-7)
-    text = js(page, "return anyModel('softmax_readout').text")
+    text = js(page, "return anyModel('softmax_readout').html")
     assert text.count(f"{want['loss_index']:.4f}") == 2 and "true class dog" in text
     assert log.problems() == []
 
@@ -189,7 +189,7 @@ def test_imbalance_lab_shows_the_engines_fits(desktop):
     s = cls.scores(ref, x, y)
     cut = js(page, "return anyModel('decision_point').location")
     assert cut == pytest.approx(ref.threshold, rel=1e-12)
-    text = js(page, "return anyModel('imbalance_readout').text")
+    text = js(page, "return anyModel('imbalance_readout').html")
     assert f"{100 * s['recall']:.1f}%" in text and f"{100 * s['precision']:.1f}%" in text
     set_value(page, "loss_select", "focal")
     wait_for_new_picture(page, root, before, "focal loss")
@@ -215,13 +215,13 @@ def test_phone_tap_reads_the_margin_plot_and_frames_fit(phone):
         assert width >= 200 and left >= 0 and right <= 390.5, (name, left, right, width)
     root = page.locator(".lossdocs-widget__root").nth(0)
     root.scroll_into_view_if_needed()
-    hint = js(page, """const v = viewOf('margin_readout'); const el = v.shadow_el.querySelector('.hint-touch')
+    hint = js(page, """const v = viewOf('margin_readout_box'); const el = v.shadow_el.querySelector('.hint-touch')
       return el ? getComputedStyle(el).display : null""")
     assert hint not in (None, "none")
     box = js(page, """const v = viewOf('margin_grad_plot'); const c = v.canvas_view.el.getBoundingClientRect()
       return [c.left + v.frame.bbox.left + v.frame.bbox.width * 0.7, c.top + v.frame.bbox.top + 20]""")
     page.touchscreen.tap(*box)
-    pagetools.wait_js(page, JS, "return anyModel('margin_readout').text.includes('<table')", what="a tap readout")
-    text = js(page, "return anyModel('margin_readout').text")
+    pagetools.wait_js(page, JS, "return anyModel('margin_readout').html.includes('<table')", what="a tap readout")
+    text = js(page, "return anyModel('margin_readout').html")
     assert re.search(r"z = -?[\d.]+, p = σ\(z\) = [\d.]+", text)
     assert log.problems() == []

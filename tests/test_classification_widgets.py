@@ -181,7 +181,7 @@ def test_softmax_opening_state_shows_the_first_preset():
     layout = softmax.build()
     probs = layout.select_one({"name": "softmax_probs"}).data
     np.testing.assert_allclose(probs["p"], [0.7, 0.2, 0.1])
-    assert "0.3567" in layout.select_one({"name": "softmax_readout"}).text
+    assert "0.3567" in layout.select_one({"name": "softmax_readout"}).html
 
 
 # ------------------------------------------------------------------ imbalance lab
@@ -218,7 +218,7 @@ def test_every_fit_is_a_true_minimum_and_the_engines(loss, params):
 
 def test_imbalance_opening_readout_is_plain_bce():
     layout = imbalance.build()
-    text = layout.select_one({"name": "imbalance_readout"}).text
+    text = layout.select_one({"name": "imbalance_readout"}).html
     assert "Plain BCE" in text and "97.8%" in text and "60.0%" in text and "(12 of 20)" in text
 
 

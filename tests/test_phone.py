@@ -191,7 +191,7 @@ def test_tap_shows_the_explorer_readout_and_the_hint_says_tap(phone, server):
     assert readout.count() == 1 and readout.first.is_visible(), "the prompt does not say tap on a touch screen"
     tap_plot(page, "loss_plot")
     page.wait_for_function("""() => [...Bokeh.documents[0].all_models].find((m) => m.name === "readout")
-      .text.includes("gradient")""", timeout=5000)
+      .html.includes("gradient")""", timeout=5000)
     assert log.problems() == []
 
 

@@ -291,40 +291,135 @@ def test_widget_cache_writes_the_fingerprinted_file_and_reads_it_back(tmp_path, 
 
 
 def _readouts_written_by_customjs(root):
-    """Every Div of the widget that a CustomJS callback receives as ``readout``."""
-    from bokeh.models import CustomJS, Div
+    """Every model that a CustomJS callback of the widget receives as ``readout``."""
+    from bokeh.models import CustomJS
 
     out = []
     for model in root.references():
         if isinstance(model, CustomJS):
-            div = model.args.get("readout")
-            if isinstance(div, Div) and div not in out:
-                out.append(div)
+            readout = model.args.get("readout")
+            if readout is not None and readout not in out:
+                out.append(readout)
     return out
 
 
 @pytest.mark.parametrize("name", sorted(widgets.WIDGETS))
-def test_a_readout_the_callbacks_rewrite_sits_outside_the_bokeh_layout(name):
-    """A Div rewritten on every change, inside a row or column, makes BokehJS lay out
-    the whole widget again before it repaints (every axis re-measured: ~5 ms a change,
-    over the latency budget on the light widgets). Wrapped in a Pane (style.readout_box),
-    it lays out only itself; its fixed height keeps the widget's size."""
-    from bokeh.models import LayoutDOM, Pane
+def test_a_readout_the_callbacks_rewrite_is_a_dom_node_in_a_fixed_height_pane(name):
+    """A Bokeh Div rewritten on every change re-renders its shadow root and, inside a
+    row or column, makes BokehJS lay out the whole widget again before it repaints:
+    5-10 ms a change, over the latency budget. A readout is either a plot title (drawn
+    on the canvas) or a ``dom.HTML`` node alone in a Pane with a minimum height
+    (``style.readout``), so that its text changes neither Bokeh's layout nor, on a
+    wide screen, the widget's size."""
+    from bokeh.models import LayoutDOM, Pane, Title, dom
 
     root = widgets.get(name).build()
-    for div in _readouts_written_by_customjs(root):
-        parents = [m for m in root.references() if div in getattr(m, "children", []) or
-                   div in getattr(m, "elements", [])]
-        kinds = sorted(type(m).__name__ for m in parents)
-        assert all(isinstance(m, Pane) and not isinstance(m, LayoutDOM) for m in parents) and parents, (
-            f"{name}: readout {div.name!r} sits in {kinds}, not in a Pane of its own")
-        assert div.height is not None, f"{name}: readout {div.name!r} has no fixed height"
+    for readout in _readouts_written_by_customjs(root):
+        if isinstance(readout, Title):
+            continue
+        assert isinstance(readout, dom.HTML), (
+            f"{name}: readout {readout.name!r} is a {type(readout).__name__}, not a dom.HTML node (style.readout)")
+        parents = [m for m in root.references() if readout in getattr(m, "elements", []) or
+                   readout in getattr(m, "children", [])]
+        assert len(parents) == 1 and isinstance(parents[0], Pane) and not isinstance(parents[0], LayoutDOM), (
+            f"{name}: readout {readout.name!r} sits in {[type(m).__name__ for m in parents]}, not in one Pane")
+        assert parents[0].elements == [readout], f"{name}: readout {readout.name!r} shares its Pane"
+        assert re.fullmatch(r"[1-9]\d*px", parents[0].styles.get("min-height", "")), (
+            f"{name}: readout {readout.name!r} has no minimum height")
 
 
-def test_readout_box_refuses_a_readout_without_a_fixed_height():
-    from bokeh.models import Div
+def test_readout_refuses_a_readout_without_a_fixed_height():
+    from lossdocs.widgets import style
+
+    for height in (None, 0, "62px"):
+        with pytest.raises(ValueError, match=r"readout 'r': height must be a positive number of px"):
+            style.readout("x", name="r", height=height, stylesheets=[])
+    node, box = style.readout("<b>x</b>", name="r", height=62, stylesheets=[])
+    assert node.html == "<b>x</b>" and box.elements == [node] and box.styles["min-height"] == "62px"
+
+
+def _models_given_to_callbacks(root) -> set[str]:
+    """Ids of the models that any CustomJS of the widget receives in its args."""
+    from bokeh.model import Model
+    from bokeh.models import CustomJS
+
+    out: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, Model):
+            out.add(value.id)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    for model in root.references():
+        if isinstance(model, CustomJS):
+            walk(model.args)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(widgets.WIDGETS))
+def test_legends_read_still_copies_that_no_callback_changes(name):
+    """BokehJS rebuilds a legend's DOM (canvases, labels, a style pass and a layout)
+    whenever anything its items refer to changes, down to a renderer's data: up to ten
+    times per slider step, which doubled a control's input-to-paint. Every legend item
+    refers only to invisible copies (``style.still_legends``): each shares its glyph
+    with a drawn renderer of the same plot, and has a source of its own that no
+    callback receives, with NaN coordinates."""
+    from bokeh.models import GlyphRenderer, Legend, Plot
+
+    root = widgets.get(name).build()
+    given = _models_given_to_callbacks(root)
+    for plot in root.select({"type": Plot}):
+        drawn = {r.glyph.id for r in plot.renderers if isinstance(r, GlyphRenderer) and r.visible}
+        legends = [m for place in (plot.renderers, plot.center, plot.above, plot.below, plot.left, plot.right)
+                   for m in place if isinstance(m, Legend)]
+        for legend in legends:
+            for item in legend.items:
+                for r in item.renderers:
+                    where = f"{name}: legend entry {item.label!r} of {plot.name!r}"
+                    assert not r.visible and r in plot.renderers, f"{where} draws from a visible renderer"
+                    assert r.glyph.id in drawn, f"{where}: its glyph is not one the plot draws"
+                    assert r.data_source.id not in given, f"{where}: a callback can change its source"
+                    for arg in r.glyph._args:
+                        column = getattr(r.glyph, arg)
+                        if isinstance(column, str) and column in r.data_source.data:
+                            values = np.asarray(r.data_source.data[column])
+                            if values.dtype.kind == "f":
+                                assert np.isnan(values).all(), f"{where}: {arg} is drawn somewhere"
+
+
+def test_still_legends_keeps_every_label_and_index_and_draws_nothing():
+    from bokeh.models import ColumnDataSource, Legend, LegendItem
+    from bokeh.plotting import figure
 
     from lossdocs.widgets import style
 
-    with pytest.raises(ValueError, match=r"readout 'r'.*height=None"):
-        style.readout_box(Div(text="x", name="r"))
+    fig = figure(name="f")
+    line = fig.line("x", "y", source=ColumnDataSource({"x": [0.0, 1.0], "y": [2.0, 3.0]}), legend_label="line",
+                    line_width=3)
+    bars = fig.vbar(x="i", top="t", width=0.5, legend_field="cls", color="c", source=ColumnDataSource(
+        {"i": [0, 1, 2, 3], "t": [1.0, 2.0, 3.0, 4.0], "cls": ["a", "b", "a", "c"], "c": ["red", "blue", "red", "gray"]}))
+    fig.add_layout(Legend(items=[LegendItem(label="third", renderers=[line], index=1)]))
+    before = [list(legend.items) for legend in fig.legend]
+    assert style.still_legends(fig) is fig
+    first, second = fig.legend
+    bar_copy = first.items[1].renderers[0]
+    assert [item.label for item in first.items] == [item.label for item in before[0]]
+    assert bar_copy.glyph is bars.glyph and not bar_copy.visible and bar_copy in fig.renderers
+    assert bar_copy.data_source.data["cls"] == ["a", "b", "a", "c"]  # up to the first "c"
+    assert bar_copy.data_source.data["c"] == ["red", "blue", "red", "gray"]
+    assert np.isnan(bar_copy.data_source.data["i"]).all() and np.isnan(bar_copy.data_source.data["t"]).all()
+    line_copy = first.items[0].renderers[0]
+    assert line_copy.glyph is line.glyph and len(line_copy.data_source.data["x"]) == 1
+    assert np.isnan(line_copy.data_source.data["x"]).all() and np.isnan(line_copy.data_source.data["y"]).all()
+    indexed = second.items[0].renderers[0]
+    assert indexed.glyph is line.glyph and len(indexed.data_source.data["y"]) == 2  # rows 0..index
+    assert line.data_source.data == {"x": [0.0, 1.0], "y": [2.0, 3.0]} and line.visible  # the drawn one untouched
+
+    fig.legend.click_policy = "hide"
+    with pytest.raises(ValueError, match=r"legend of 'f': click_policy must be 'none'"):
+        style.still_legends(fig)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from lossdocs.widgets import (boxes, contrastive, descent, explorer, imbalance, landscape, margin, outlier, reduction,
-                              softmax, training, triplet)
+                              softmax, style, training, triplet)
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ class Widget:
     # Measured in Chromium; tests/test_phone.py checks them.
     heights: tuple[int, int]
 
+    def __post_init__(self):
+        # Every widget's legends read still copies of their renderers, so that a
+        # data change does not rebuild them (see style.still_legends).
+        object.__setattr__(self, "build", style.with_still_legends(self.build))
+
 
 WIDGETS: dict[str, Widget] = {
     "loss-explorer": Widget("loss-explorer", explorer.build, (877, 1039)),
@@ -33,7 +38,7 @@ WIDGETS: dict[str, Widget] = {
     "descent": Widget("descent", descent.build, (615, 1163)),
     "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
-    "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 894)),
+    "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 901)),
     "training-curves": Widget("training-curves", training.build, (413, 764)),
     "outlier-lab": Widget("outlier-lab", outlier.build, (635, 680)),
     "contrastive": Widget("contrastive", contrastive.build, (566, 611)),

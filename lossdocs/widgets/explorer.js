@@ -92,6 +92,6 @@ if (xr.start !== view.x[0] || xr.end !== view.x[1]) {
   }
 }
 // The readout described the old curves; ask for a new pointer position or tap.
-if (readout.text !== prompt) {
-  readout.text = prompt
+if (readout.html !== prompt) {
+  readout.html = prompt
 }

@@ -14,7 +14,6 @@ from bokeh.models import (
     ColumnDataSource,
     CrosshairTool,
     CustomJS,
-    Div,
     InlineStyleSheet,
     PanTool,
     ResetTool,
@@ -209,8 +208,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
                 step=p.choices[1] - p.choices[0], value=p.default, disabled=not shown,
                 name=f"param_{name}_{p.name}", sizing_mode="stretch_width", stylesheets=[theme])
 
-    readout = Div(text=READOUT_PROMPT,
-                  name="readout", sizing_mode="stretch_width", height=66, stylesheets=[theme])
+    readout, readout_box = style.readout(READOUT_PROMPT, name="readout", height=66, stylesheets=[theme])
 
     views = {key: view_for(a) for key, a in atlas["axes"].items()}
     update = CustomJS(
@@ -243,5 +241,5 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
         column(*param_sliders.values(), sizing_mode="stretch_width", min_width=340),
         sizing_mode="stretch_width", stylesheets=[InlineStyleSheet(css=WRAP)],
     )
-    return column(controls, fig_l, fig_g, style.readout_box(readout), sizing_mode="stretch_width", name="loss_explorer")
+    return column(controls, fig_l, fig_g, readout_box, sizing_mode="stretch_width", name="loss_explorer")
 

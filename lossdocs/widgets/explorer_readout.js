@@ -36,4 +36,4 @@ const rows = [head, line(sel_p.value, "primary", src_p)]
 if (sel_o.value !== "none") {
   rows.push(line(sel_o.value, "overlay", src_o))
 }
-readout.text = rows.join("<br>")
+readout.html = rows.join("<br>")

@@ -23,7 +23,7 @@ src_bars.data = {
   value: [fit.accuracy, fit.recall, fit.precision === null ? 0 : fit.precision],
   text: [pct(fit.accuracy), pct(fit.recall), pct(fit.precision)],
 }
-readout.text = `<b>${label}</b>: w = ${fit.w.toFixed(3)}, b = ${fit.b.toFixed(3)}, p = 0.5 at x = ${fit.threshold.toFixed(3)}; ` +
+readout.html = `<b>${label}</b>: w = ${fit.w.toFixed(3)}, b = ${fit.b.toFixed(3)}, p = 0.5 at x = ${fit.threshold.toFixed(3)}; ` +
   `mean loss ${fit.value.toFixed(4)}, gradient norm ${fit.grad_norm.toExponential(1)}<br>` +
   `Accuracy <b>${pct(fit.accuracy)}</b> · positives found (recall) <b>${pct(fit.recall)}</b> ` +
   `(${fit.true_positive} of 20) · called positive that are (precision) <b>${pct(fit.precision)}</b> ` +

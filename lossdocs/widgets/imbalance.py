@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, CustomJS, Div, InlineStyleSheet, LabelSet, Select, Slider, Span
+from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LabelSet, Select, Slider, Span
 from bokeh.plotting import figure
 
 from lossdocs import classification as cls
@@ -167,8 +167,9 @@ def build():
     sl_a = Slider(title="Focal α (weight of positives)", start=ALPHAS[0], end=ALPHAS[-1],
                   step=ALPHAS[1] - ALPHAS[0], value=DEFAULT_ALPHA, name="param_focal_alpha", disabled=True,
                   stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
-    readout = Div(text=readout_text(opening, setting_label(DEFAULT_LOSS, {"pos_weight": DEFAULT_POS_WEIGHT})),
-                  name="imbalance_readout", sizing_mode="stretch_width", height=62, stylesheets=[theme])
+    readout, readout_box = style.readout(
+        readout_text(opening, setting_label(DEFAULT_LOSS, {"pos_weight": DEFAULT_POS_WEIGHT})),
+        name="imbalance_readout", height=62, stylesheets=[theme])
     cb = CustomJS(args=dict(atlas={k: v for k, v in atlas.items() if k not in ("x", "y", "jitter")},
                             sel_loss=sel_loss, sl_w=sl_w, sl_g=sl_g, sl_a=sl_a, src_fit=src_fit,
                             src_bars=src_bars, cut=cut, readout=readout), code=js("imbalance.js"))
@@ -180,4 +181,4 @@ def build():
                    column(sl_g, sl_a, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
     plots = row(fig, bars, sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, plots, style.readout_box(readout), sizing_mode="stretch_width", name="imbalance_lab")
+    return column(controls, plots, readout_box, sizing_mode="stretch_width", name="imbalance_lab")

@@ -31,6 +31,6 @@ if (xr.start !== view[0] || xr.end !== view[1]) {
     a.axis_label = axis === "z" ? "logit z" : "probability p = σ(z)"
   }
 }
-if (readout.text !== prompt) {
-  readout.text = prompt
+if (readout.html !== prompt) {
+  readout.html = prompt
 }

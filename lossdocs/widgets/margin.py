@@ -29,7 +29,6 @@ from bokeh.models import (
     ColumnDataSource,
     CrosshairTool,
     CustomJS,
-    Div,
     InlineStyleSheet,
     Legend,
     LegendItem,
@@ -196,8 +195,8 @@ def build():
     sl_alpha = Slider(title="Focal α (weight of positives)", start=ALPHAS[0], end=ALPHAS[-1],
                       step=ALPHAS[1] - ALPHAS[0], value=DEFAULT_ALPHA, name="alpha_slider",
                       stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
-    readout = Div(text=READOUT_PROMPT, name="margin_readout", sizing_mode="stretch_width", height=128,
-                  stylesheets=[theme, InlineStyleSheet(css=READOUT_CSS)])
+    readout, readout_box = style.readout(READOUT_PROMPT, name="margin_readout", height=128,
+                                         stylesheets=[theme, InlineStyleSheet(css=READOUT_CSS)])
 
     labels = {name: label for name, label, *_ in CURVES}
     colors = {name: color for name, _, color, _ in CURVES}
@@ -219,7 +218,7 @@ def build():
     controls = row(column(sel_label, sel_axis, sizing_mode="stretch_width", min_width=300),
                    column(sl_gamma, sl_alpha, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, fig_l, fig_g, style.readout_box(readout), sizing_mode="stretch_width", name="margin_explorer")
+    return column(controls, fig_l, fig_g, readout_box, sizing_mode="stretch_width", name="margin_explorer")
 
 
 READOUT_CSS = """

@@ -32,6 +32,6 @@ const rows = names.map((name) =>
   `<tr><td><span style="display:inline-block;width:1.4em;border-top:3px solid ${colors[name]};` +
   `vertical-align:middle;margin-right:0.3em"></span>${labels[name]}</td>` +
   `<td class="num">${fmt(src.data[name][i])}</td><td class="num">${fmt(src.data[name + "_g"][i])}</td></tr>`)
-readout.text = `<table><tr><th colspan="3">z = ${fmt(src.data.zv[i])}, p = σ(z) = ${fmt(src.data.pv[i])} · ` +
+readout.html = `<table><tr><th colspan="3">z = ${fmt(src.data.zv[i])}, p = σ(z) = ${fmt(src.data.pv[i])} · ` +
   `label y = ${sel_label.value} (hinge: ${pm})</th></tr>` +
   `<tr><th>loss</th><th class="num">value</th><th class="num">∂/∂z</th></tr>${rows.join("")}</table>`

@@ -21,7 +21,8 @@ src_out.data = {x: [atlas.place_x[place]], y: [atlas.outlier_y[place * atlas.hei
 for (const loss of atlas.losses) {
   const i = slot(loss)
   lines[loss].data = {x: lines[loss].data.x, y: [atlas.ends[2 * i], atlas.ends[2 * i + 1]]}
-  renderers[loss].glyph.line_width = loss === sel_loss.value ? 4 : 2
+  // As {value}, as Bokeh holds it: an equal width is then no change (a change rebuilds the legend).
+  renderers[loss].glyph.line_width = {value: loss === sel_loss.value ? 4 : 2}
 }
 const chosen = sel_loss.value
 const i = slot(chosen)

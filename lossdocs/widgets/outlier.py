@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import (ColumnDataSource, CustomJS, CustomJSTickFormatter, InlineStyleSheet, Select, Slider,
-                          Span)
+from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, InlineStyleSheet, Select, Slider, Span
 from bokeh.plotting import figure
 
 from lossdocs import robust

@@ -53,6 +53,6 @@ src_g.data = {
   text: shown.grad.map((v) => (v >= 0 ? "+" : "") + v.toFixed(3)),
   y: shown.grad.map((v) => v + (v >= 0 ? 0.06 : -0.06)),
 }
-readout.text = `<b>Cross-entropy</b>, true class ${classes[t]}, smoothing ε = ${eps}: ` +
+readout.html = `<b>Cross-entropy</b>, true class ${classes[t]}, smoothing ε = ${eps}: ` +
   `from the class index <b>${shown.loss_index.toFixed(4)}</b> · from the one-hot vector ` +
   `<b>${shown.loss_onehot.toFixed(4)}</b><br><small>${where}</small>`

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, CustomJS, Div, InlineStyleSheet, LabelSet, Select, Slider, Span
+from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LabelSet, Select, Slider, Span
 from bokeh.plotting import figure
 
 from lossdocs import classification as cls
@@ -197,8 +197,8 @@ def build():
                             sizing_mode="stretch_width", min_width=200)
                      for c, v in zip(CLASSES, preset["sliders"])]
     shown = {"loss_index": opening["loss_index"], "loss_onehot": opening["loss_onehot"]}
-    readout = Div(text=loss_text(shown, DEFAULT_TRUE, 0.0, DEFAULT_PRESET), name="softmax_readout",
-                  sizing_mode="stretch_width", height=58, stylesheets=[theme])
+    readout, readout_box = style.readout(loss_text(shown, DEFAULT_TRUE, 0.0, DEFAULT_PRESET), name="softmax_readout",
+                                         height=58, stylesheets=[theme])
 
     update = CustomJS(args=dict(atlas=atlas, classes=list(CLASSES), sel_preset=sel_preset, sel_true=sel_true,
                                 sl_eps=sl_eps, sliders=logit_sliders, src_p=src_p, src_g=src_g, readout=readout,
@@ -212,4 +212,4 @@ def build():
                    column(*logit_sliders, sizing_mode="stretch_width", min_width=300),
                    sizing_mode="stretch_width", stylesheets=[wrap])
     plots = row(fig_p, fig_g, sizing_mode="stretch_width", stylesheets=[wrap])
-    return column(controls, style.readout_box(readout), plots, sizing_mode="stretch_width", name="softmax_ce")
+    return column(controls, readout_box, plots, sizing_mode="stretch_width", name="softmax_ce")

@@ -4,9 +4,13 @@ widget's shadow root)."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
-from bokeh.models import CustomJS, Div, InlineStyleSheet, Pane, Toggle
+import numpy as np
+from bokeh.core.property.dataspec import NumberSpec
+from bokeh.core.property.vectorization import Field
+from bokeh.models import ColumnDataSource, CustomJS, GlyphRenderer, InlineStyleSheet, Legend, Pane, Plot, Toggle, dom
 
 HERE = Path(__file__).parent
 
@@ -22,16 +26,28 @@ def controls() -> InlineStyleSheet:
     return InlineStyleSheet(css=(HERE / "theme.css").read_text(encoding="utf-8"))
 
 
-def readout_box(readout: Div) -> Pane:
-    """``readout`` (a Div whose text the widget rewrites on every change), set apart
-    from the widget's Bokeh layout. Inside the layout each new text makes BokehJS lay
-    out the whole widget again: it re-measures every axis's tick labels and reads the
-    page's style for each, about 5 ms per change on a desktop CPU, before the plots can
-    repaint. In a Pane the Div is its own layout root and only it is measured. Give the
-    Div a fixed height, so that its text never changes the widget's size."""
-    if readout.height is None:
-        raise ValueError(f"readout {readout.name!r}: give it a fixed height (got height=None)")
-    return Pane(elements=[readout])
+def readout(html: str, name: str, height: int, stylesheets: list) -> tuple[dom.HTML, Pane]:
+    """A readout the widget rewrites on every change, and the box that shows it.
+
+    Returns ``(node, box)``: the callbacks get ``node`` and set ``node.html``; the
+    layout gets ``box``, a Pane carrying ``stylesheets``, at least ``height`` px high
+    (the height of the longest text on a wide screen, so that no change moves what
+    follows; on a phone the text wraps and the box grows to hold it), with the 5 px
+    margin of Bokeh's widgets.
+
+    Why not a Bokeh ``Div``: a new ``Div.text`` re-renders the Div (its shadow root
+    emptied, nine stylesheets installed again) and lays it out again, and inside a row
+    or column BokehJS then lays out the whole widget too, re-measuring every axis's
+    tick labels. That is 5-10 ms of a 10 ms repaint, which put a control's
+    input-to-paint at twice the widget's bare repaint. A ``dom.HTML`` node in a Pane
+    only replaces its own children: the Pane is laid out by the browser, not by Bokeh,
+    and its stylesheets stay installed."""
+    if not isinstance(height, int) or height <= 0:
+        raise ValueError(f"readout {name!r}: height must be a positive number of px (got {height!r})")
+    node = dom.HTML(html=html, name=name)
+    box = Pane(elements=[node], name=f"{name}_box", stylesheets=list(stylesheets),
+               styles={"display": "block", "min-height": f"{height}px", "margin": "5px"})
+    return node, box
 
 
 def toolbar(plot) -> None:
@@ -78,6 +94,73 @@ def legend(plot, location: str = "top_left", orientation: str = "vertical") -> N
     plot.legend.background_fill_alpha = 0
     plot.legend.border_line_alpha = 0
     plot.legend.label_text_font_size = "11px"
+
+
+def still_legends(root):
+    """Point every legend of ``root`` at still copies of its renderers; returns ``root``.
+
+    BokehJS (3.9, 3.10) draws a legend as DOM and watches everything its items refer
+    to, down to the renderers' data sources: every change of a source rebuilds every
+    entry of that legend (new canvases and labels, a style recalculation and a layout
+    pass), up to ten times per slider step, before the plot can repaint. That work is
+    what made a control's input-to-paint twice the widget's bare repaint.
+
+    Each legend renderer gets a copy that shares its glyph (so a style change, such as
+    the outlier lab's thicker chosen line, still reaches the key) but has a source of
+    its own that no callback touches: the first rows the legend reads (one; up to an
+    item's ``index``; or up to the first row of each value of a ``legend_field``), with
+    the glyph's coordinates set to NaN. The copy is invisible and draws nothing; the
+    legend draws its key from it exactly as before. The legend's click policy must be
+    "none" (an invisible copy would otherwise read as hidden)."""
+    for plot in root.select({"type": Plot}):
+        for legend in legends_of(plot):
+            if legend.click_policy != "none":
+                raise ValueError(f"legend of {plot.name!r}: click_policy must be 'none' (got {legend.click_policy!r})")
+            copies: dict[str, GlyphRenderer] = {}
+            for item in legend.items:
+                item.renderers = [copies.get(r.id) or copies.setdefault(r.id, _still_copy(plot, r, legend))
+                                  for r in item.renderers]
+    return root
+
+
+def legends_of(plot) -> list[Legend]:
+    """The legends placed on ``plot`` itself (``plot.select`` would also find those of
+    plots that its callbacks refer to)."""
+    places = (plot.renderers, plot.center, plot.above, plot.below, plot.left, plot.right)
+    return [m for place in places for m in place if isinstance(m, Legend)]
+
+
+def with_still_legends(build):
+    """``build`` with ``still_legends`` applied to what it returns (same name and docstring)."""
+    @functools.wraps(build)
+    def wrapped():
+        return still_legends(build())
+    return wrapped
+
+
+def _still_copy(plot, renderer: GlyphRenderer, legend: Legend) -> GlyphRenderer:
+    data = renderer.data_source.data
+    rows = 1
+    for item in legend.items:
+        if renderer not in item.renderers:
+            continue
+        if isinstance(item.label, Field):
+            seen: dict = {}
+            for i, v in enumerate(data[item.label.field]):
+                seen.setdefault(v, i)
+            rows = max(rows, max(seen.values()) + 1)
+        if item.index is not None:
+            rows = max(rows, item.index + 1)
+    copy = {k: list(v[:rows]) for k, v in data.items()}
+    glyph = renderer.glyph
+    for name in glyph._args:
+        spec = glyph.lookup(name).property
+        if isinstance(spec, NumberSpec) and isinstance(getattr(glyph, name), str):
+            copy[getattr(glyph, name)] = np.full(rows, np.nan)
+    still = GlyphRenderer(data_source=ColumnDataSource(copy), glyph=glyph, visible=False,
+                          name=f"legend_key_{renderer.name or renderer.id}")
+    plot.renderers.append(still)
+    return still
 
 
 def signed(v: float, digits: int) -> str:
