@@ -19,8 +19,10 @@ sl_delta.disabled = sel_loss.value !== "huber"
 sl_alpha.disabled = sel_loss.value !== "barron"
 src_out.data = {x: [atlas.place_x[place]], y: [atlas.outlier_y[place * atlas.heights.length + height]]}
 for (const loss of atlas.losses) {
-  const i = slot(loss)
-  lines[loss].data = {x: lines[loss].data.x, y: [atlas.ends[2 * i], atlas.ends[2 * i + 1]]}
+  if (cb_obj !== sel_loss) {  // the lines do not depend on whose pulls are shown
+    const i = slot(loss)
+    lines[loss].data = {x: lines[loss].data.x, y: [atlas.ends[2 * i], atlas.ends[2 * i + 1]]}
+  }
   // As {value}, as Bokeh holds it: an equal width is then no change (a change rebuilds the legend).
   renderers[loss].glyph.line_width = {value: loss === sel_loss.value ? 4 : 2}
 }
