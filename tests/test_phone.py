@@ -324,3 +324,28 @@ def test_dark_mode_colour_bar_labels_are_light(browser, server):
         assert log.problems() == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("profile", ["phone", "desktop"])
+def test_comparison_formula_column_is_wider_than_its_formulas_and_does_not_follow_them(browser, server, profile):
+    """The comparison tables' formula column has a width of its own (16rem, 320 px),
+    more than the widest formula, so the columns do not change with how the formulas
+    are drawn while the page loads (a first visit's layout shift was 0.035)."""
+    context = browser.new_context(**(PHONE if profile == "phone" else DESKTOP))
+    try:
+        page = context.new_page()
+        page.goto(server.url + "reference/comparison.html")
+        page.wait_for_load_state("networkidle")
+        tables = page.evaluate("""() => [...document.querySelectorAll('.lossdocs-comparison')].map((t) => ({
+          column: t.querySelector('thead th:nth-child(2)').getBoundingClientRect().width,
+          cells: [...t.querySelectorAll('tbody td:nth-child(2)')].map((td) => td.getBoundingClientRect().width),
+          widest: Math.max(...[...t.querySelectorAll('tbody td:nth-child(2) .katex')]
+            .map((k) => k.getBoundingClientRect().width)),
+          rem: parseFloat(getComputedStyle(document.documentElement).fontSize)}))""")
+        assert len(tables) >= 2
+        for t in tables:
+            assert t["column"] == pytest.approx(16 * t["rem"], abs=0.5), t
+            assert all(w == pytest.approx(t["column"], abs=0.5) for w in t["cells"]), t
+            assert t["widest"] + 2 * 0.6 * 0.7 * t["rem"] < t["column"], t  # content box holds the widest formula
+    finally:
+        context.close()
