@@ -402,12 +402,25 @@ def test_contour_levels_on_preset_grids(preset, name, params):
     (1e-300, 1e300, 2, [1e-290, 1e-280]),                   # too wide: the lowest are kept
     (2.0, 2.0, 6, []),
     (1.0, 1.1, 6, []),
+    # Each sparse family chosen in turn (1 per 5, 3 and 2 decades), and every 3rd level of
+    # one per decade: mutants with other steps or strides pick other levels.
+    (1e-11, 1e11, 5, [1e-10, 1e-5, 1.0, 1e5, 1e10]),
+    (1e-7, 1e7, 5, [1e-6, 1e-3, 1.0, 1e3, 1e6]),
+    (1e-6, 1e4, 4, [1e-4, 1e-2, 1.0, 1e2]),
+    (1e-5, 1e6, 4, [1e-4, 0.1, 1e2, 1e5]),
 ])
 def test_contour_levels_examples(lo, hi, count, expected):
     grid = np.array([[lo, hi], [hi, lo]])
     levels = landscape.contour_levels(grid, count)
     assert levels == expected
     assert_nice_levels(levels, grid, count)
+
+
+def test_contour_levels_default_to_six():
+    """The maps and figures call it without a count: six levels at most."""
+    grid = np.array([[1e-4, 1e4], [1e4, 1e-4]])
+    assert landscape.contour_levels(grid) == [1e-3, 0.1, 10.0, 1e3]  # every other decade
+    assert len(landscape.contour_levels(grid, 7)) == 7  # one per decade, had it been 7
 
 
 def test_contour_levels_ignore_zeros_and_non_finite_values():
