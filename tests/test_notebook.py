@@ -313,3 +313,41 @@ def test_notebook_page_ships_only_the_notebook_css_it_uses(page):
     styles = sum(len(s.get_text()) for s in soup.find_all("style"))
     assert styles < 200_000, f"{styles} characters of inline CSS on the notebook page"
     assert ".jupyter-wrapper" in html and "jp-CodeCell" in html
+
+
+def test_steady_streams_merges_a_print_the_kernel_flushed_twice(tmp_path, monkeypatch):
+    """A print whose text and newline left the kernel in two flushes made two output
+    blocks, and two clean builds of the page differed. With ``steady_streams`` the
+    exporter mkdocs-jupyter builds (an HTMLExporter from an NbConvertApp's config, with
+    the notebook executed by its preprocessors) merges them into one."""
+    import os
+
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.nbconvertapp import NbConvertApp
+
+    from lossdocs.site import notebook
+
+    code = "import sys, time\nprint('a', end='', flush=True)\ntime.sleep(0.5)\nprint('b')\nprint('c', file=sys.stderr)"
+
+    def outputs():
+        app = NbConvertApp()
+        app.load_config_file()
+        config = app.config
+        config.ExecutePreprocessor.enabled = True  # as mkdocs-jupyter's execute: true
+        config.ExecutePreprocessor.timeout = 60
+        exporter = HTMLExporter(config=config)
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        for step in exporter._preprocessors:  # in the exporter's order, the two that matter here
+            if step.enabled and type(step).__name__ in ("ExecutePreprocessor", "CoalesceStreamsPreprocessor"):
+                nb, _ = step.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+        return [(o["name"], o["text"]) for o in nb.cells[0].outputs]
+
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "user"))  # no user config
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "")
+    assert outputs() == [("stdout", "a"), ("stdout", "b\n"), ("stderr", "c\n")]
+
+    notebook.steady_streams(tmp_path / "config")
+    assert outputs() == [("stdout", "ab\n"), ("stderr", "c\n")]
+    notebook.steady_streams(tmp_path / "config")  # idempotent
+    assert [p for p in os.environ["JUPYTER_CONFIG_PATH"].split(os.pathsep) if p] == [str(tmp_path / "config")]

@@ -65,6 +65,7 @@ def on_config(config):
     state.searchable = {}
     state.glossary = glossary.anchors(config.docs_dir)
     notebook.quiet_kernel(state.root / ".cache" / "jupyter")
+    notebook.steady_streams(state.root / ".cache" / "jupyter-config")
     notebook_log = logging.getLogger("mkdocs.plugins.mkdocs_jupyter")
     if not any(isinstance(f, _NotebookCacheLog) for f in notebook_log.filters):
         notebook_log.addFilter(_NotebookCacheLog())

@@ -40,7 +40,7 @@ from bokeh.models import GlyphRenderer, Line, Plot
 from lossdocs.site import embed, svg
 from lossdocs.widgets import style
 
-__all__ = ["Figure", "cache_dir", "fingerprint", "show", "stable_cell_ids"]
+__all__ = ["Figure", "cache_dir", "fingerprint", "show", "stable_cell_ids", "steady_streams"]
 
 CACHE_SUBDIR = Path(".cache") / "mkdocs-jupyter"
 CELL_ID = re.compile(r'\bid="cell-id=[^"]*"')
@@ -79,6 +79,36 @@ def quiet_kernel(data_dir: Path) -> None:
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if str(data_dir) not in paths:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([str(data_dir), *paths])
+
+
+STEADY_STREAMS_CONFIG = """\
+# Written by lossdocs (lossdocs/site/notebook.py, steady_streams): merge consecutive
+# stream outputs after the notebook has run, not only before.
+c.CoalesceStreamsPreprocessor.enabled = True
+c.HTMLExporter.default_preprocessors.append("nbconvert.preprocessors.CoalesceStreamsPreprocessor")
+"""
+
+
+def steady_streams(config_dir: Path) -> None:
+    """Make the notebook page's printed output the same on every build.
+
+    A cell's ``print`` reaches the page as the kernel flushed it: usually one stream
+    output, but on a busy machine the text and its final newline can arrive in two
+    flushes, and the page then shows two output blocks (two clean builds differed in
+    exactly that). nbconvert can merge consecutive streams, but for HTML its merge is
+    off, and in its list of steps it comes before the notebook is executed. A Jupyter
+    config file in ``config_dir`` (under ``.cache/``), which the nbconvert app that
+    mkdocs-jupyter creates reads through JUPYTER_CONFIG_PATH, turns it on and runs it
+    once more after execution.
+    """
+    config_dir = Path(config_dir)
+    config_dir.mkdir(parents=True, exist_ok=True)
+    config = config_dir / "jupyter_nbconvert_config.py"
+    if not config.is_file() or config.read_text() != STEADY_STREAMS_CONFIG:
+        config.write_text(STEADY_STREAMS_CONFIG)
+    paths = [p for p in os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep) if p]
+    if str(config_dir) not in paths:
+        os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(config_dir), *paths])
 
 
 def cache_dir(config_dir: str | os.PathLike) -> str:
