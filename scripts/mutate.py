@@ -3,11 +3,12 @@
 
 Runs mutmut 3 (configured under ``[tool.mutmut]`` in pyproject.toml: which modules are
 mutated and which fast tests run against each mutant) and prints a score per module.
-Not part of CI and not collected by pytest: it takes tens of minutes.
+Not part of CI and not collected by pytest: a full run takes many hours.
 
 The run happens in a snapshot of the project (pyproject.toml, lossdocs/, tests/, docs/,
 mkdocs.yml) outside the work tree, in ``$LOSSDOCS_MUTATION_DIR`` or else
-``<tmp>/lossdocs-mutation`` (not ``.cache/``, which clean builds wipe), so edits made
+``~/.cache/lossdocs-mutation`` (not the project's ``.cache/``, which clean builds wipe, nor
+the temporary folder, which a restart empties: a full run takes many hours), so edits made
 meanwhile do not leak into it and mutmut's ``mutants/`` folder stays out of the tree.
 Results are kept there: a second run only checks mutants whose code changed
 (``--fresh`` starts over).
@@ -32,13 +33,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path(tempfile.gettempdir()) / "lossdocs-mutation")
+WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path.home() / ".cache" / "lossdocs-mutation")
 SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 # "timeout" counts as killed: besides a real hang, mutmut 3.8 reports a test module that
