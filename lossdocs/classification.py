@@ -203,6 +203,10 @@ class LogisticFit:
 
 FIT_LOSSES = ("bce_logits", "focal")
 FIT_TOLERANCE = 1e-8
+# A Hessian with a Cholesky pivot (squared) below this share of its diagonal entry is
+# treated as singular and damped: a rounding residue is ~1e-16 of it, a damped one ~1e-8.
+# (Per entry, so features in the billions, whose diagonal spans 1e18, are not damped.)
+PIVOT_FLOOR = 1e-12
 
 
 def _mean_loss(loss, x, y, w, b, params):
@@ -260,10 +264,15 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
         mu = 0.0
         while True:
             try:
-                np.linalg.cholesky(hess + mu * np.eye(2))
-                break
+                # Positive definite, and not merely by rounding: a singular Hessian (every x
+                # the same) can factor with a last pivot of ~1e-8 from rounding alone, or fail,
+                # depending on the LAPACK build; either way it is damped.
+                damped = hess + mu * np.eye(2)
+                if np.all(np.diag(np.linalg.cholesky(damped)) ** 2 > PIVOT_FLOOR * np.diag(damped)):
+                    break
             except np.linalg.LinAlgError:
-                mu = max(2 * mu, 1e-8 * (1 + np.abs(hess).max()))
+                pass
+            mu = max(2 * mu, 1e-8 * (1 + np.abs(hess).max()))
         step = -np.linalg.solve(hess + mu * np.eye(2), g)
         now = _mean_loss(fn, xs, ys, *theta, params)
         # Near the minimum a Newton step's gain can be below the loss's rounding, where the
