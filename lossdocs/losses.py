@@ -18,7 +18,8 @@ conventions (``mse_loss``, ``l1_loss``, ``huber_loss``, ``binary_cross_entropy``
 torch counterpart, nor has ``barron``, J. T. Barron's general robust loss (CVPR 2019),
 whose shape ``alpha`` in [-inf, 2] spans L2, Charbonnier, Cauchy, Geman-McClure and
 Welsch. The logit and margin losses take a raw score (``Loss.output``) and stay finite
-and exact for scores in the thousands, where torch's ``soft_margin_loss`` overflows. Kernels are written so that no branch of an
+and exact for scores in the thousands, where torch's ``soft_margin_loss`` overflows.
+Kernels are written so that no branch of an
 ``np.where`` is evaluated on inputs where it would overflow or hit ``log(0)``.
 Results too large for float64 saturate to ``inf`` silently (overflow and underflow
 are the only floating-point events that are silenced); no numpy warning is emitted.

@@ -287,7 +287,8 @@ def test_the_opening_boxes():
     _number_in(s, "2.5", pred[3])
     v = box_losses(pred)
     inter, union, enclosing = 1 * 1.5, 4 + 4 - 1 * 1.5, 3 * 2.5
-    assert v["iou"] == pytest.approx(inter / union) and v["giou"] == pytest.approx(inter / union - (enclosing - union) / enclosing)
+    assert v["iou"] == pytest.approx(inter / union)
+    assert v["giou"] == pytest.approx(inter / union - (enclosing - union) / enclosing)
     s = sentence("The two squares overlap in a patch")
     _number_in(s, "1.5", inter)
     assert "4 + 4 − 1.5 = 6.5" in s
@@ -447,7 +448,8 @@ def named_settings(widget: str, text: str) -> dict[str, float]:
         "triplet": {"positive_distance": r"positive (?:at|out to) ([\d.]+)",
                     "negative_distance": r"negative (?:at|in to|out to) ([\d.]+)(?![\d.°])",
                     "negative_angle": r"(\d+)°", "margin": r"margin (?:of |to |at )?([\d.]+)"},
-        "boxes": {"x_offset": r"x offset (?:of |to |at )?(−?[\d.]+)", "y_offset": r"y offset (?:of |to |at )?(−?[\d.]+)",
+        "boxes": {"x_offset": r"x offset (?:of |to |at )?(−?[\d.]+)",
+                  "y_offset": r"y offset (?:of |to |at )?(−?[\d.]+)",
                   "size": r"(?:size|side) (?:of |to |at )?([\d.]+)"},
     }[widget]
     text = " ".join(text.split())  # link text may wrap across lines
@@ -554,8 +556,10 @@ def test_references_name_the_works():
     refs = text_of().split("## References", 1)[1]
     flat = re.sub(r"\s+", " ", refs)
     for authors, title, venue in (
-        ("Raia Hadsell, Sumit Chopra and Yann LeCun", "Dimensionality reduction by learning an invariant mapping", "CVPR 2006"),
-        ("Florian Schroff, Dmitry Kalenichenko and James Philbin", "FaceNet: a unified embedding for face recognition and clustering", "CVPR 2015"),
+        ("Raia Hadsell, Sumit Chopra and Yann LeCun", "Dimensionality reduction by learning an invariant mapping",
+         "CVPR 2006"),
+        ("Florian Schroff, Dmitry Kalenichenko and James Philbin",
+         "FaceNet: a unified embedding for face recognition and clustering", "CVPR 2015"),
         ("Hamid Rezatofighi", "Generalized intersection over union", "CVPR 2019"),
         ("Tsung-Yi Lin", "Focal loss for dense object detection", "ICCV 2017"),
         ("Chris Burges", "Learning to rank using gradient descent", "ICML 2005"),

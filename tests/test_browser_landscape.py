@@ -297,7 +297,7 @@ def test_every_select_swaps_the_grid(browser, server):
         names = js(page, "return [...doc().all_models].filter((m) => m.type === 'Select').map((m) => m.name)")
         assert {"preset_select", "loss_select", "param_huber_delta"} <= set(names)
         for name in names:
-            page.reload()
+            page.goto(server.url + PAGE)  # not a reload: the address holds the last state
             wait_drawn(page)
             heat = element(page, "heatmap")
             heat.scroll_into_view_if_needed()
@@ -476,7 +476,8 @@ def assert_fit_at(page, w: float, b: float) -> None:
     """The marker, clicked point, fit curve, residuals and both readouts show (w, b)."""
     pname, _, _ = selection(page)
     preset = landscape.PRESETS[pname]
-    got = js(page, """return {point: [Array.from(model('clicked_point').data.w), Array.from(model('clicked_point').data.b)],
+    got = js(page, """return {point: [Array.from(model('clicked_point').data.w),
+                           Array.from(model('clicked_point').data.b)],
       cx: Array.from(model('fit_curve').data.x), cy: Array.from(model('fit_curve').data.y),
       y1: Array.from(model('residuals').data.y1),
       readout: model('landscape_readout').text, pointer: model('pointer_readout').text}""")
@@ -536,7 +537,8 @@ def test_a_tap_writes_the_point_and_its_link_draws_what_the_tap_drew(browser, se
     assert_clean(log)
 
     # The exact point, from a link in a fresh page: every model the tap changed is the same.
-    context, other, log2 = open_page(browser, server.url + PAGE + link(widget.DEFAULT_PRESET, "mse", now["w"], now["b"]))
+    address = server.url + PAGE + link(widget.DEFAULT_PRESET, "mse", now["w"], now["b"])
+    context, other, log2 = open_page(browser, address)
     try:
         wait_current(other, now["w"], now["b"])
         assert json.loads(state(other)) == json.loads(tapped)
@@ -603,7 +605,8 @@ def test_contour_label_boxes_are_within_the_size_their_placement_assumes(lesson)
     texts = sorted({t for g in ATLAS["grids"].values() for t in g["contours"]["lt"]})
     sizes = js(page, """const glyph = [...doc().all_models].find((m) => m.type === 'Text')
       const ctx = document.createElement('canvas').getContext('2d')
-      ctx.font = `${glyph.text_font_style.value ?? glyph.text_font_style} ${glyph.text_font_size.value ?? glyph.text_font_size} ${glyph.text_font.value ?? glyph.text_font}`
+      const part = (p) => p.value ?? p
+      ctx.font = `${part(glyph.text_font_style)} ${part(glyph.text_font_size)} ${part(glyph.text_font)}`
       return [ctx.font, arg.map((t) => { const m = ctx.measureText(t)
         return [t, m.width, m.fontBoundingBoxAscent + m.fontBoundingBoxDescent] })]""", texts)
     font, measured = sizes

@@ -35,11 +35,11 @@ import contourpy
 import numpy as np
 import pytest
 from bokeh.models import ColumnDataSource, Select
+from test_faq import check_state_link, segment_of, state_links
 
 from lossdocs import landscape, losses
 from lossdocs.site import embed, figures
 from lossdocs.widgets import landscape as widget
-from test_faq import check_state_link, segment_of, state_links
 
 LESSON = Path(__file__).resolve().parents[1] / "docs" / "lessons" / "loss-landscape.md"
 

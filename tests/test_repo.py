@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from conftest import ROOT
 
@@ -32,3 +34,11 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert test_command in ci.splitlines()
     assert "apt-get install -y chromium" in ci
     assert "export CI=true" in ci
+
+
+def test_the_code_passes_its_linter():
+    """ruff, configured in pyproject.toml (a test extra), finds nothing in the package, the
+    tests or the scripts: style drift fails here rather than piling up unseen."""
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", "--no-cache",
+                           "lossdocs", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -19,10 +19,10 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 import torch
-
 from conftest import ROOT
-from lossdocs import losses, robust
 from test_losses import TORCH_REFERENCES
+
+from lossdocs import losses, robust
 
 
 @contextmanager

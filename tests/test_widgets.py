@@ -402,7 +402,8 @@ def test_still_legends_keeps_every_label_and_index_and_draws_nothing():
     line = fig.line("x", "y", source=ColumnDataSource({"x": [0.0, 1.0], "y": [2.0, 3.0]}), legend_label="line",
                     line_width=3)
     bars = fig.vbar(x="i", top="t", width=0.5, legend_field="cls", color="c", source=ColumnDataSource(
-        {"i": [0, 1, 2, 3], "t": [1.0, 2.0, 3.0, 4.0], "cls": ["a", "b", "a", "c"], "c": ["red", "blue", "red", "gray"]}))
+        {"i": [0, 1, 2, 3], "t": [1.0, 2.0, 3.0, 4.0], "cls": ["a", "b", "a", "c"],
+         "c": ["red", "blue", "red", "gray"]}))
     fig.add_layout(Legend(items=[LegendItem(label="third", renderers=[line], index=1)]))
     before = [list(legend.items) for legend in fig.legend]
     assert style.still_legends(fig) is fig

@@ -54,10 +54,12 @@ def triplet() -> tuple[str, str]:
     series += [svg.Series(np.array([x]), np.array([y]), label, color, points=True, width=7)
                for (x, y), label, color in zip(starts, ("anchor", "positive", "negative"),
                                                (tw.ANCHOR_COLOR, tw.POSITIVE_COLOR, tw.NEGATIVE_COLOR))]
-    chart = svg.Chart(title="; ".join(tw.titles(atlas, i)), xlabel="embedding dimension 1", ylabel="embedding dimension 2",
+    chart = svg.Chart(title="; ".join(tw.titles(atlas, i)), xlabel="embedding dimension 1",
+                      ylabel="embedding dimension 2",
                       xlim=(-tw.LIMIT, tw.LIMIT), ylim=(-tw.LIMIT, tw.LIMIT), width=480, height=480, series=series)
     text = (f"The triplet widget opens with the anchor at the origin, the positive at distance {p:g} and the "
-            f"negative at distance {d['negative_distance']:g} in a direction {d['negative_angle']}° from the positive's, with margin "
+            f"negative at distance {d['negative_distance']:g} in a direction {d['negative_angle']}° from the "
+            f"positive's, with margin "
             f"{m:g}. Inside the inner ring a negative is hard, between the rings semi-hard, outside them easy. "
             f"{'; '.join(tw.titles(atlas, i))}; the lines from each point show its step against the gradient. With "
             "JavaScript on you can move the points, change the margin, and tap to place the negative.")

@@ -108,7 +108,8 @@ def outlier_lab() -> tuple[str, str]:
                              for k, (xi, pi) in enumerate(zip(x, p))])
     text = (
         f"The outlier lab opens with twelve points near the line y = 0.5 x + 1 and one outlier "
-        f"{d['height']:g} above it {dict((k, t) for k, t, _ in ow.PLACES)[d['place']]}. {title}: under MSE the one far point pulls as hard as "
+        f"{d['height']:g} above it {dict((k, t) for k, t, _ in ow.PLACES)[d['place']]}. {title}: "
+        "under MSE the one far point pulls as hard as "
         "all the others together, so the MSE line tilts towards it, while the MAE, Huber, log-cosh and "
         "Barron lines stay with the twelve. With JavaScript on you can move the outlier, and show the "
         "pulls of each loss, with Huber's δ and Barron's α."

@@ -13,8 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from lossdocs.widgets import (boxes, contrastive, descent, explorer, imbalance, landscape, margin, outlier, reduction,
-                              softmax, style, training, triplet)
+from lossdocs.widgets import (
+    boxes,
+    contrastive,
+    descent,
+    explorer,
+    imbalance,
+    landscape,
+    margin,
+    outlier,
+    reduction,
+    softmax,
+    style,
+    training,
+    triplet,
+)
 
 
 @dataclass(frozen=True)

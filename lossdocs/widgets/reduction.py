@@ -200,7 +200,8 @@ def build():
     sl_size = Slider(title="Batch size N", start=1, end=N, step=1, value=size, name="batch_size",
                      stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
     cb = CustomJS(args=dict(atlas=atlas, sel_batch=sel_batch, sel_red=sel_red, sel_w=sel_w, sl_size=sl_size,
-                            src_bars=src_bars, bars_range=bars.y_range, mean_span=mean_span, src_lines=src_lines, src_now=src_now,
+                            src_bars=src_bars, bars_range=bars.y_range, mean_span=mean_span, src_lines=src_lines,
+                            src_now=src_now,
                             bars=bars, grad_title=grad_title, colors=list(CLASS_COLORS)),
                   code=js("reduction.js"))
     for control in (sel_batch, sel_red, sel_w, sl_size):
