@@ -12,15 +12,15 @@ FAQ tests' helpers (``test_faq.segment_of``, ``_number_in``: "0.5" is not in "0.
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import lessontools
 import numpy as np
 import pytest
 from bokeh.models import Slider
-from test_faq import MARKER, _number_in, check_control, segment_of, state_links, whole
+from test_faq import MARKER, _number_in, check_control, whole
 
 from lossdocs import boxes as B
 from lossdocs import metric as M
@@ -43,15 +43,15 @@ TARGET = np.array([0.0, 0.0, 2.0, 2.0])  # the boxes widget's fixed target, cent
 
 
 def text_of() -> str:
-    return (LESSONS / PAGE).read_text(encoding="utf-8")
+    return lessontools.text_of(PAGE)
 
 
 def sentence(where: str) -> str:
-    return segment_of(text_of(), where, PAGE)
+    return lessontools.sentence(PAGE, where)
 
 
 def quoted(where: str, literal: str, value: float) -> str:
-    return _number_in(sentence(where), literal, value)
+    return lessontools.quoted(PAGE, where, literal, value)
 
 
 def signed(v: float, decimals: int) -> str:
@@ -387,36 +387,19 @@ def test_the_applications_map():
 # ------------------------------------------------------------------ every decimal is checked
 
 
-def prose(text: str) -> str:
-    """The page without its front matter, link targets and references."""
-    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
-    text = re.sub(r"^## References\n.*", "", text, flags=re.S | re.M)
-    return re.sub(r"\]\([^)]*\)", "]", text)
-
-
 def test_every_decimal_on_the_page_is_asserted_in_this_file():
-    literals = [lit.replace("%", " ").replace("−", " ")
-                for lit in re.findall(r'"([^"\n]*)"', Path(__file__).read_text(encoding="utf-8"))]
-    numbers = set(re.findall(r"(?<![\w.])\d+\.\d+(?![\d])", prose(text_of())))
-    missing = sorted(n for n in numbers if not any(whole(n).search(lit) for lit in literals))
+    missing = lessontools.unasserted_decimals(PAGE, __file__)
     assert not missing, f"numbers on the page that no test checks: {missing}"
 
 
 # ------------------------------------------------------------------ state links
 
 
-@functools.cache
-def layout(widget: str):
-    return WIDGETS[widget].build()
+layout = lessontools.layout
 
 
 def page_links() -> list[tuple[str, str]]:
-    """(link text, target) of every widget-state link on the page."""
-    text = text_of()
-    out = [(m[1], m[2]) for m in re.finditer(r"\[([^\]]*)\]\(([^)\s]+)\)", text)
-           if m[2] in state_links(f"]({m[2]})")]
-    assert len(out) == len(state_links(text))
-    return out
+    return lessontools.page_links(PAGE)
 
 
 def on_grid(value: float, start: float, end: float, step: float) -> bool:

@@ -19,10 +19,11 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import lessontools
 import numpy as np
 import pytest
 from bokeh.models import Slider
-from test_faq import LINK, MARKER, _number_in, check_control, segment_of, state_links, whole
+from test_faq import LINK, MARKER, _number_in, check_control
 
 from lossdocs import classification, descent, landscape, robust
 from lossdocs import training as T
@@ -40,15 +41,15 @@ OPENING = tuple(tw.DEFAULT[k] for k in tw.KEYS)  # (30, 10, 0.6, 0.0)
 
 
 def text_of(page: str = PAGE) -> str:
-    return (LESSONS / page).read_text(encoding="utf-8")
+    return lessontools.text_of(page)
 
 
 def sentence(where: str) -> str:
-    return segment_of(text_of(), where, PAGE)
+    return lessontools.sentence(PAGE, where)
 
 
 def quoted(where: str, literal: str, value: float) -> str:
-    return _number_in(sentence(where), literal, value)
+    return lessontools.quoted(PAGE, where, literal, value)
 
 
 def runs():
@@ -528,38 +529,21 @@ def test_the_weighted_mean_divides_by_the_weights():
 # ------------------------------------------------------------------ every decimal is checked
 
 
-def prose(text: str) -> str:
-    """The page without its front matter, link targets and references."""
-    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
-    text = re.sub(r"^## References\n.*", "", text, flags=re.S | re.M)
-    return re.sub(r"\]\([^)]*\)", "]", text)
-
-
 def test_every_decimal_on_the_page_is_asserted_in_this_file():
     """A decimal number on the page must appear, quoted, in an assertion of this file, so a
     new number cannot slip in unchecked."""
-    literals = [lit.replace("%", " ").replace("−", " ")  # "4.5%" and "−0.67" check 4.5 and 0.67
-                for lit in re.findall(r'"([^"\n]*)"', Path(__file__).read_text(encoding="utf-8"))]
-    numbers = set(re.findall(r"(?<![\w.])\d+\.\d+(?![\d])", prose(text_of())))
-    missing = sorted(n for n in numbers if not any(whole(n).search(lit) for lit in literals))
+    missing = lessontools.unasserted_decimals(PAGE, __file__)
     assert not missing, f"numbers on the page that no test checks: {missing}"
 
 
 # ------------------------------------------------------------------ state links
 
 
-@functools.cache
-def layout(widget: str):
-    return WIDGETS[widget].build()
+layout = lessontools.layout
 
 
 def page_links() -> list[tuple[str, str]]:
-    """(link text, target) of every widget-state link on the page."""
-    text = text_of()
-    out = [(m[1], m[2]) for m in re.finditer(r"\[([^\]]*)\]\(([^)\s]+)\)", text)
-           if m[2] in state_links(f"]({m[2]})")]
-    assert len(out) == len(state_links(text))
-    return out
+    return lessontools.page_links(PAGE)
 
 
 def check_state_link(link: str) -> dict[str, str]:
