@@ -12,31 +12,17 @@ Every call into the module runs with numpy floating-point errors raising and war
 turned into errors (see ``strict``), so a kernel that emits a warning fails.
 """
 
-import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
+from numtools import call, finite_difference
 
 from lossdocs import boxes as bx
 
 RTOL, ATOL = 1e-10, 1e-15          # values
 GRAD_RTOL, GRAD_ATOL = 1e-8, 1e-12  # gradients (a few entries cancel to ~1e-9)
 EPS = 1e-7
-
-
-@contextmanager
-def strict():
-    """Any numpy floating-point event or warning inside becomes an exception."""
-    with warnings.catch_warnings(), np.errstate(all="raise"):
-        warnings.simplefilter("error")
-        yield
-
-
-def call(fn, *args, **kwargs):
-    with strict():
-        return fn(*args, **kwargs)
 
 
 def tv_losses(boxes1, boxes2, eps=EPS):
@@ -100,18 +86,6 @@ def random_boxes(rng, n, grid=None):
 def centre(b):
     b = np.asarray(b)
     return np.stack([(b[..., 0] + b[..., 2]) / 2, (b[..., 1] + b[..., 3]) / 2], axis=-1)
-
-
-def finite_difference(f, x, h=1e-6):
-    """Central differences of scalar ``f`` at every entry of ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
 
 
 # --------------------------------------------------------- torch agreement

@@ -8,13 +8,12 @@ turned into errors (see ``strict``), so a kernel that emits a warning fails.
 
 import itertools
 import math
-import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numtools import finite_difference, strict
 
 from lossdocs import classification as cls
 from lossdocs import losses
@@ -22,14 +21,6 @@ from lossdocs import losses
 N, C = 4, 5
 RTOL = 1e-10
 ATOL = 1e-13  # for entries that cancel to ~0 (e.g. a gradient p - 1 with p ~ 1)
-
-
-@contextmanager
-def strict():
-    """Any numpy floating-point event or warning inside becomes an exception."""
-    with warnings.catch_warnings(), np.errstate(all="raise"):
-        warnings.simplefilter("error")
-        yield
 
 
 def ce(*args, **kwargs):
@@ -62,17 +53,6 @@ def make_case(kind, shape, seed=0):
     else:
         target = rng.dirichlet(np.ones(shape[-1]), size=shape[:-1])
     return logits, target
-
-
-def finite_difference(f, x, h=1e-5):
-    """Central differences of scalar ``f`` at every entry of ``x``."""
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
 
 
 WEIGHTS = {None: None, "some": np.array([0.5, 2.0, 1.0, 0.25, 3.0])}
@@ -138,7 +118,7 @@ def test_grad_matches_finite_differences(kind, weight, eps, reduction, shape):
     def total(z):  # reduction 'none': the gradient is that of the sum of per-sample losses
         return float(np.sum(ce(z, target, w, label_smoothing=eps, reduction=reduction)))
 
-    numeric = finite_difference(total, logits)
+    numeric = finite_difference(total, logits, h=1e-5)
     np.testing.assert_allclose(ce_grad(logits, target, w, eps, reduction), numeric, rtol=1e-6, atol=1e-8)
 
 

@@ -10,26 +10,17 @@ warnings turned into errors (see ``strict``), so a kernel that emits a warning f
 """
 
 import math
-import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numtools import strict
 
 from lossdocs import losses
 
 LOG2 = math.log(2.0)
 SHAPES = [((7,), (7,)), ((5, 1), (1, 4)), ((), (3,)), ((2, 3, 4), (4,))]
-
-
-@contextmanager
-def strict():
-    """Any numpy floating-point event or warning inside becomes an exception."""
-    with warnings.catch_warnings(), np.errstate(all="raise"):
-        warnings.simplefilter("error")
-        yield
 
 
 def value(name, pred, target, **params):

@@ -7,13 +7,12 @@ turned into errors (see ``strict``), so a kernel that emits a warning fails.
 """
 
 import itertools
-import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from numtools import call, finite_difference
 
 from lossdocs import metric
 
@@ -21,33 +20,8 @@ RTOL, ATOL = 1e-10, 1e-13          # values
 GRAD_RTOL, GRAD_ATOL = 1e-8, 1e-12  # gradients
 
 
-@contextmanager
-def strict():
-    """Any numpy floating-point event or warning inside becomes an exception."""
-    with warnings.catch_warnings(), np.errstate(all="raise"):
-        warnings.simplefilter("error")
-        yield
-
-
-def call(fn, *args, **kwargs):
-    with strict():
-        return fn(*args, **kwargs)
-
-
 def t64(x, grad=True):
     return torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=grad)
-
-
-def finite_difference(f, x, h=1e-6):
-    """Central differences of scalar ``f`` at every entry of ``x``."""
-    x = np.asarray(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (f(up) - f(down)) / (2 * h)
-    return g
 
 
 # -------------------------------------------------------------------- triplet

@@ -13,24 +13,15 @@ from __future__ import annotations
 import ast
 import itertools
 import math
-import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
 from conftest import ROOT
+from numtools import strict
 from test_losses import TORCH_REFERENCES
 
 from lossdocs import losses, robust
-
-
-@contextmanager
-def strict():
-    """Any numpy floating-point event or warning inside becomes an exception."""
-    with warnings.catch_warnings(), np.errstate(all="raise"):
-        warnings.simplefilter("error")
-        yield
 
 
 def fit(loss, x, y, **params):
