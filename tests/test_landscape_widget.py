@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 import contourpy
 import numpy as np
 import pytest
-from bokeh.models import ColumnDataSource, Select
+from bokeh.models import ColumnDataSource, CustomJS, Select
 from test_faq import check_state_link, segment_of, state_links
 
 from lossdocs import landscape, losses
@@ -228,6 +228,30 @@ def test_javascript_lookup_is_the_python_interpolate():
         got = json.loads(ctx.eval(f"JSON.stringify({json.dumps(r.tolist())}.map(lookup))"))
         want = [widget.interpolate(nodes, table, flags, x) for x in r]
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300, err_msg=c["key"])
+
+
+def test_javascript_grid_codes_is_the_python_decode_grid():
+    """grid_codes.js's gridCodes() (shared by the landscape and descent callbacks), run in
+    V8 on the atlas's stored codes, decodes each grid exactly as decode_grid() does, wrapping
+    mod 256 included; and both callbacks are built with it in front."""
+    from py_mini_racer import MiniRacer
+
+    from lossdocs.widgets import descent as dw
+    from lossdocs.widgets.code import js
+
+    ctx = MiniRacer()
+    ctx.eval((Path(widget.__file__).parent / "grid_codes.js").read_text())
+    n = ATLAS["grid_size"]
+    stored = np.stack([g["codes"] for g in ATLAS["grids"].values()])
+    rng = np.random.default_rng(11)
+    for codes in (stored, rng.integers(0, 256, (3, n, n)).astype(np.uint8)):  # random: every wrap
+        ctx.eval(f"var codes = new Uint8Array({json.dumps(codes.ravel().tolist())})")
+        for index in range(len(codes)):
+            got = json.loads(ctx.eval(f"JSON.stringify(Array.from(gridCodes(codes, {index}, {n})))"))
+            np.testing.assert_array_equal(np.reshape(got, (n, n)), widget.decode_grid(codes[index]))
+    for built in (widget.build(), dw.build()):
+        bodies = [cb.code for cb in built.select({"type": CustomJS}) if "gridCodes(" in cb.code]
+        assert bodies and all(b.startswith(js("grid_codes.js")) for b in bodies)
 
 
 def test_page_loss_reproduces_loss_at_for_every_preset_and_choice():

@@ -18,7 +18,6 @@ every slider position.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
@@ -27,8 +26,7 @@ from bokeh.plotting import figure
 
 from lossdocs import boxes, losses
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 TARGET = (0.0, 0.0, 2.0, 2.0)
 CENTRE = (1.0, 1.0)
@@ -41,10 +39,6 @@ COLORS = {"iou": "#0072B2", "giou": "#D55E00", "l1": "#009E73"}
 DASHES = {"iou": "solid", "giou": "dashed", "l1": "dotdash"}
 TARGET_COLOR, PRED_COLOR = "#009E73", "#0072B2"
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def pred_box(dx: float, dy: float, size: float) -> np.ndarray:

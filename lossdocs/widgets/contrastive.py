@@ -13,8 +13,6 @@ engine's (``lossdocs.metric``), computed at build time for every margin offered.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, Slider, Span
@@ -22,8 +20,7 @@ from bokeh.plotting import figure
 
 from lossdocs import metric
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 D = np.linspace(0.0, 3.0, 301)                     # distances, step 0.01
 MARGINS = tuple(0.25 * k for k in range(1, 11))    # 0.25 ... 2.5
@@ -31,10 +28,6 @@ DISTANCE_STEP = 0.05
 DEFAULT = {"margin": 1.0, "distance": 0.5}
 SIMILAR_COLOR, DISSIMILAR_COLOR, MARGIN_COLOR = "#0072B2", "#D55E00", "#888888"
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def contrastive_atlas() -> dict:

@@ -77,17 +77,9 @@ function update() {
   const grid = atlas.grids[presetName + "|" + lossKey]
   const whole = cb_obj !== sl_step  // a step changes only what depends on the step
   if (cb_obj === sel_preset || cb_obj === sel_loss) {
-    // This target set and loss's map, row-differenced 8-bit colour codes.
+    // This target set and loss's map: its 8-bit colour codes (grid_codes.js).
     const n = atlas.grid_size
-    const deltas = new Uint8Array(atlas.codes.buffer, atlas.codes.byteOffset + grid.index * n * n, n * n)
-    const codes = new Uint8Array(n * n)  // sums wrap mod 256, as encoded
-    for (let i = 0; i < n; i++) {
-      let acc = 0
-      for (let j = 0; j < n; j++) {
-        acc = (acc + deltas[i * n + j]) & 255
-        codes[i * n + j] = acc
-      }
-    }
+    const codes = gridCodes(atlas.codes, grid.index, n)
     src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
                     dw: [w1 - w0], dh: [b1 - b0]}
     bar_mapper.setv({low: grid.low, high: grid.high})

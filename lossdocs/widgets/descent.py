@@ -30,7 +30,6 @@ over all learning rates and starts; the page only picks and decodes:
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 from bokeh.events import Tap
@@ -55,8 +54,7 @@ from bokeh.plotting import figure
 from lossdocs import descent, landscape
 from lossdocs.widgets import landscape as lw
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 PRESETS = ("two_points", "sloped_line")
 # The map's window per target set: the landscape's for two points; wider in b for the
@@ -102,10 +100,6 @@ PANEL_HEIGHT = 210
 LOSS_TICK_FORMAT = "%6.0e"  # the loss axis: one label width for every range (see build)
 WRAP = lw.WRAP
 GRID = lw.GRID
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def window_preset(name: str) -> landscape.Preset:
@@ -398,7 +392,7 @@ def build():
         src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp, src_pts=src_pts,
         heat=heat, loss_plot=loss_plot, fit=fit, labels=OPTIMIZER_LABELS,
     )
-    cb = CustomJS(args=args, code=js("descent.js"))
+    cb = CustomJS(args=args, code=js("grid_codes.js", "descent.js"))
     for control in (sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch, sl_lr, sl_step):
         control.js_on_change("value", cb)
     heat.add_tools(TapTool(renderers=[r_img]))

@@ -5,8 +5,6 @@ Data flow: losses -> curves -> **widget builders** -> embedding -> hook.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from bokeh.events import MouseMove, Tap
 from bokeh.layouts import column, row
@@ -26,8 +24,7 @@ from bokeh.plotting import figure
 
 from lossdocs import curves, losses
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 PRIMARY_COLOR = "#0072B2"   # Okabe-Ito blue
 OVERLAY_COLOR = "#D55E00"   # Okabe-Ito vermillion
@@ -69,11 +66,6 @@ WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
 
 DEFAULT_PRIMARY = "mse"
 DEFAULT_OVERLAY = "mae"
-
-
-def js(name: str) -> str:
-    """Source of a CustomJS body kept in a .js file beside this module."""
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def themed() -> InlineStyleSheet:

@@ -18,8 +18,6 @@ time for every slider position; the page only picks the one asked for.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LabelSet, Select, Slider, Span
@@ -28,8 +26,7 @@ from bokeh.plotting import figure
 from lossdocs import classification as cls
 from lossdocs import losses
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 POS_WEIGHTS = tuple(float(k) for k in range(1, 21))     # 1 (plain BCE) ... 20
 GAMMAS = tuple(0.5 * k for k in range(11))               # 0 ... 5
@@ -39,10 +36,6 @@ CURVE_POINTS = 121
 NEG_COLOR, POS_COLOR, FIT_COLOR, BASE_COLOR, CUT_COLOR = "#999999", "#D55E00", "#0072B2", "#888888", "#009E73"
 LABEL_COLOR = "#8c8c8c"  # bar labels: readable on the light and the dark page alike
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def fit_key(loss: str, params: dict) -> str:

@@ -97,16 +97,7 @@ if (event === "mousemove") {
   }
   const grid = atlas.grids[presetName + "|" + choice.key]
   const n = atlas.grid_size
-  // This grid's slice of all colour codes (a plain view, no copy), row-differenced.
-  const deltas = new Uint8Array(atlas.codes.buffer, atlas.codes.byteOffset + grid.index * n * n, n * n)
-  const codes = new Uint8Array(n * n)  // sums wrap mod 256, as encoded
-  for (let i = 0; i < n; i++) {
-    let acc = 0
-    for (let j = 0; j < n; j++) {
-      acc = (acc + deltas[i * n + j]) & 255
-      codes[i * n + j] = acc
-    }
-  }
+  const codes = gridCodes(atlas.codes, grid.index, n)  // grid_codes.js
   const [w0, w1] = preset.w_range
   const [b0, b1] = preset.b_range
   src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],

@@ -27,8 +27,6 @@ compact form (:func:`landscape_atlas`):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import contourpy
 import numpy as np
 from bokeh.events import MouseMove, Tap
@@ -50,8 +48,8 @@ from bokeh.plotting import figure
 
 from lossdocs import landscape, losses
 from lossdocs.widgets import style
+from lossdocs.widgets.code import js
 
-HERE = Path(__file__).parent
 GRID = 161                 # cells per axis shipped to the page
 LEVELS = 127               # 7-bit colour codes: 128 colours; 8 bits cost ~30 KB more a page
 PALETTE = viridis(LEVELS + 1)  # one colour per code
@@ -76,10 +74,6 @@ LABEL_FONT_PX = 11         # contour labels
 # A ColumnDataSource with this tag holds part of a widget's shareable state: each of its
 # columns is an address key with one number (docs/assets/lossdocs.js reads and writes them).
 STATE_TAG = "lossdocs-state"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def short_label(name: str, params: dict) -> str:
@@ -448,7 +442,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
         readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT, point=src_point,
-        map_views={k: map_view(p) for k, p in atlas["presets"].items()}), code=js("landscape.js"))
+        map_views={k: map_view(p) for k, p in atlas["presets"].items()}), code=js("grid_codes.js", "landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
     # Taps only select the image (which draws the same either way), so the

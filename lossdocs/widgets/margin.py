@@ -20,8 +20,6 @@ page only picks arrays and reads them at the grid point under the pointer or fin
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from bokeh.events import MouseMove, Tap
 from bokeh.layouts import column, row
@@ -43,8 +41,7 @@ from bokeh.plotting import figure
 
 from lossdocs import losses
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 STEP = 1.0 / 8.0
 Z = np.arange(-8.0, 8.0 + STEP / 2, STEP)          # 129 logits, every hinge kink on a node
@@ -70,10 +67,6 @@ READOUT_PROMPT = (
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
 VIEW = {"z": (-8.3, 8.3), "p": (-0.02, 1.02)}
 Y_LOSS, Y_GRAD = (-0.2, 5.0), (-1.15, 1.15)
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def squared_error_on_sigmoid(z, y) -> tuple[np.ndarray, np.ndarray]:

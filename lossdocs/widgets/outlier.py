@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
@@ -28,8 +27,7 @@ from bokeh.plotting import figure
 
 from lossdocs import robust
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 SLOPE, INTERCEPT = 0.5, 1.0
 X = np.arange(12, dtype=np.float64)                      # the twelve inliers at x = 0 ... 11
@@ -46,10 +44,6 @@ POINT_COLOR, OUTLIER_COLOR = "#808080", "#D55E00"  # grey that reads on light an
 X_RANGE = (-0.6, 11.6)
 Y_RANGE = (-10.0, 17.5)   # every outlier height at every place stays in view
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def inliers() -> np.ndarray:

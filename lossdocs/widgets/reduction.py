@@ -16,7 +16,6 @@ build time for every batch size; the page only picks one.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
@@ -25,8 +24,7 @@ from bokeh.plotting import figure
 
 from lossdocs import classification, losses, training
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 N = 32
 CLASS_WEIGHTS = (1.0, 4.0, 4.0)   # the rare classes 1 and 2 count four times
@@ -37,10 +35,6 @@ DEFAULT = {"batch": "classification", "reduction": "mean", "weights": "on", "siz
 CLASS_COLORS = ("#0072B2", "#D55E00", "#009E73")
 MEAN_COLOR, SUM_COLOR, NOW_COLOR = "#0072B2", "#D55E00", "#888888"
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 @functools.cache  # one batch of each kind, shared by every setting of the atlas

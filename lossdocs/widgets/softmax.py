@@ -25,8 +25,6 @@ the differences of the other two logits from its own, so the page only indexes.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, LabelSet, Select, Slider, Span
@@ -34,8 +32,7 @@ from bokeh.plotting import figure
 
 from lossdocs import classification as cls
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 CLASSES = ("cat", "dog", "bird")
 LOGIT_STEP, LOGIT_MAX = 0.5, 4.0
@@ -50,10 +47,6 @@ DEFAULT_PRESET, DEFAULT_TRUE = "a", 0
 PROB_COLOR, TRUE_COLOR, TARGET_COLOR, GRAD_COLOR = "#0072B2", "#009E73", "#444444", "#D55E00"
 LABEL_COLOR = "#8c8c8c"  # bar labels: readable on the light and the dark page alike
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def preset_logits(probs) -> np.ndarray:

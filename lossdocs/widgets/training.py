@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-from pathlib import Path
 
 import numpy as np
 from bokeh.layouts import column, row
@@ -31,8 +30,7 @@ from bokeh.plotting import figure
 
 from lossdocs import training
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 KEYS = ("hidden", "n_train", "noise", "weight_decay")
 LABELS = {"hidden": "Hidden units (capacity)", "n_train": "Training points", "noise": "Label noise σ",
@@ -45,10 +43,6 @@ VAL_SHOWN = 60               # validation points drawn in the fit panel (of trai
 TICK_MS = 120                # one recorded epoch per tick while playing: 42 in 5 s
 TRAIN_COLOR, VAL_COLOR, BEST_COLOR, TRUE_COLOR, NOW_COLOR = "#0072B2", "#D55E00", "#009E73", "#888888", "#888888"
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def settings() -> list[tuple]:

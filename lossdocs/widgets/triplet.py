@@ -18,7 +18,6 @@ slider position; a tap moves the negative to the nearest precomputed place.
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 from bokeh.events import Tap
@@ -28,8 +27,7 @@ from bokeh.plotting import figure
 
 from lossdocs import metric
 from lossdocs.widgets import style
-
-HERE = Path(__file__).parent
+from lossdocs.widgets.code import js
 
 POSITIVE = tuple(0.25 * k for k in range(2, 11))      # d(a, p): 0.5 ... 2.5
 NEGATIVE = tuple(0.25 * k for k in range(1, 13))      # d(a, n): 0.25 ... 3
@@ -42,10 +40,6 @@ HARD_COLOR, SEMI_COLOR, EASY_COLOR = "#D55E00", "#E69F00", "#009E73"
 ANCHOR_COLOR, POSITIVE_COLOR, NEGATIVE_COLOR = "#555555", "#0072B2", "#D55E00"
 LIMIT = 3.4
 WRAP = ":host { flex-wrap: wrap !important; row-gap: 6px; }"
-
-
-def js(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
 
 
 def negative_place(dn: float, angle: float) -> tuple[float, float]:
