@@ -356,12 +356,7 @@ def build():
         f.title.text_font_size = "12px"
     heat.yaxis.formatter = PrintfTickFormatter(format="%.1f")
     fit.yaxis.formatter = PrintfTickFormatter(format="%.1f")
-    # The loss axis's labels keep one width whatever range a preset and loss give it: six
-    # characters of a monospace font ("1e-13", "  1e-4"). A label of a new width makes
-    # BokehJS lay the whole widget out again, about 50 ms on the bench's desktop profile
-    # (the latency of a preset or loss switch fell from ~2.3 to ~1.5 bare repaints).
-    loss_plot.yaxis.formatter = PrintfTickFormatter(format=LOSS_TICK_FORMAT)
-    loss_plot.yaxis.major_label_text_font = "monospace"
+    style.steady_ticks(loss_plot.yaxis[0], LOSS_TICK_FORMAT)  # a preset or loss switch only repaints
 
     def select(title, name, value, options):
         return Select(title=title, name=name, value=value, options=options, stylesheets=[theme],
