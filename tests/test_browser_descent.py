@@ -133,7 +133,7 @@ def test_every_control_redraws_from_the_atlas(desktop):
 def test_switching_targets_or_loss_does_not_lay_the_widget_out_again(desktop):
     """The loss axis's tick labels keep one width over every target set and loss, so a
     switch only repaints: BokehJS lays the whole widget out again when a side panel's size
-    changes (about 50 ms a switch; with its default log labels, 10^-13 to 10^0, it did)."""
+    changes (a 30-35 ms layout a switch; with its default log labels, 10^-13 to 10^0, it did)."""
     page, log = desktop
     js(page, """const root = viewOf("descent"); window.__layouts = 0
       const compute = root.compute_layout
