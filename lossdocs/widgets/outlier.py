@@ -163,7 +163,6 @@ def build():
                   x_axis_label="x of the point", y_axis_label="pull ∂ℓ/∂ŷ", background_fill_color=None,
                   border_fill_color=None)
     bars.vbar(x="x", top="pull", width=0.6, source=src_pull, color="color")
-    style.steady_ticks(bars.yaxis[0], "%6.2f")  # spans ±0.67 to ±20: a loss switch only repaints
     bars.add_layout(Span(location=0, dimension="width", line_color="#888888", line_width=1))
     style.tidy(fig, bars)
 

@@ -154,7 +154,6 @@ def build():
                   toolbar_location=None, name="bars_plot", title=first, x_axis_label="example in the batch",
                   y_axis_label="its loss (× weight)", background_fill_color=None, border_fill_color=None)
     bars.vbar(x="i", top="loss", width=0.8, source=src_bars, color="color", legend_field="cls")
-    style.steady_ticks(bars.yaxis[0], "%4.1f")  # tops 1.1 to 11: a batch or weights switch only repaints
     style.legend(bars, "top_right")
     value = at(atlas, "value", kind, red, wt, size)
     mean_span = Span(location=value, dimension="width", line_color="#888888", line_dash="dashed", line_width=2,

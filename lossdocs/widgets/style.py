@@ -85,7 +85,8 @@ def steady_ticks(axis, fmt: str) -> None:
     Why: BokehJS lays the whole widget out again (every plot, every axis re-measured) when
     a side panel's size changes, and a range change that makes a tick label wider or
     narrower does that. It cost a preset or loss switch of the descent widget 30-35 ms
-    of layout on the bench's desktop profile, and a phone's CPU is several times slower."""
+    of layout on the bench's desktop profile, and a phone's CPU is several times slower.
+    Monospace labels are wider: check the plot still fits a 390 px phone (test_phone)."""
     if "%" not in fmt:
         raise ValueError(f"steady_ticks: fmt must be a printf format such as '%6.0e', got {fmt!r}")
     axis.formatter = PrintfTickFormatter(format=fmt)
