@@ -209,6 +209,17 @@ FIT_TOLERANCE = 1e-8
 PIVOT_FLOOR = 1e-12
 
 
+def _positive_definite(m: np.ndarray) -> bool:
+    """Positive definite, and not merely by rounding: a singular Hessian (every x the same)
+    can factor with a last pivot of ~1e-8 from rounding alone, or fail to factor, depending
+    on the LAPACK build; either way it counts as singular (and is damped)."""
+    try:
+        pivots = np.diag(np.linalg.cholesky(m)) ** 2
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.all(pivots > PIVOT_FLOOR * np.diag(m)))
+
+
 def _mean_loss(loss, x, y, w, b, params):
     return float(loss.value(w * x + b, y, **params).mean())
 
@@ -262,16 +273,7 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
         curv = _second_derivative(fn, z, ys, params)
         hess = (design * curv[:, None]).T @ design / xs.size
         mu = 0.0
-        while True:
-            try:
-                # Positive definite, and not merely by rounding: a singular Hessian (every x
-                # the same) can factor with a last pivot of ~1e-8 from rounding alone, or fail,
-                # depending on the LAPACK build; either way it is damped.
-                damped = hess + mu * np.eye(2)
-                if np.all(np.diag(np.linalg.cholesky(damped)) ** 2 > PIVOT_FLOOR * np.diag(damped)):
-                    break
-            except np.linalg.LinAlgError:
-                pass
+        while not _positive_definite(hess + mu * np.eye(2)):
             mu = max(2 * mu, 1e-8 * (1 + np.abs(hess).max()))
         step = -np.linalg.solve(hess + mu * np.eye(2), g)
         now = _mean_loss(fn, xs, ys, *theta, params)

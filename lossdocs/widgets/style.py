@@ -23,6 +23,8 @@ from bokeh.models import (
     dom,
 )
 
+from lossdocs.widgets.code import js
+
 HERE = Path(__file__).parent
 
 # Bokeh draws the lines between toolbar buttons in a fixed light grey; use the page's.
@@ -99,7 +101,7 @@ def play_toggle(scrubber, interval: int, name: str = "play_toggle") -> Toggle:
                   stylesheets=[controls(), InlineStyleSheet(css=BUTTON_CSS)])
     play.js_on_change("active", CustomJS(
         args=dict(play=play, sl_step=scrubber, labels=[PLAY_LABEL, PAUSE_LABEL], interval=interval),
-        code=(HERE / "play.js").read_text(encoding="utf-8")))
+        code=js("play.js")))
     return play
 
 
