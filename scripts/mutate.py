@@ -41,8 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path.home() / ".cache" / "lossdocs-mutation")
 SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
-# "timeout" counts as killed: besides a real hang, mutmut 3.8 reports a test module that
-# fails to import under the mutant (pytest exit 4, "found no collectors") as a timeout.
+# "timeout" counts as killed: the limits in pyproject.toml give each mutant's tests minutes,
+# not seconds, so a timeout is a mutant that hangs (a loop that no longer ends). Do not pause
+# a run with SIGSTOP: mutmut's wall-clock watch keeps counting, and the mutants in flight
+# then time out whatever they do. Stop it (Ctrl-C) and start it again; finished results stay.
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
 # Imported once by mutmut's fork server; lossdocs and the test modules are not, so each
 # mutant's worker builds them (and their import-time data) with the mutant in place.
