@@ -303,33 +303,12 @@
   if (location.hash) landOn(anchored())
   addEventListener("hashchange", () => landOn(anchored()))
 
-  // Blocks away from the first screen start out skipped (content-visibility in
-  // lossdocs.css), so the first load styles and lays out one screen, not the page. Once
-  // the page has loaded, draw them for good, a block at a time in idle moments: until
-  // then the scroll bar and every anchor rest on estimated heights, and checkers that
-  // read what is drawn (axe-core's colour contrast) would judge placeholders.
-  function drawTheRest() {
-    const blocks = [...document.querySelectorAll(
-      ".md-content__inner > *, .jupyter-wrapper .jp-Cell, .lossdocs-widget > .lossdocs-figure")]
-    const idle = window.requestIdleCallback
-      || ((work) => setTimeout(() => work({ timeRemaining: () => 8 }), 50))
-    // One block per idle period, laid out there and then: the browser paints it with the
-    // next frame, and a block at a time keeps both tasks short on a slow phone. Styles
-    // are read only in idle periods too, after a frame has worked them out (read in the
-    // load event, while Material's start-up had left them stale, they cost 190 ms of
-    // restyling on the notebook page of a phone).
-    const slice = () => {
-      let el = blocks.shift()
-      while (el !== undefined && getComputedStyle(el).contentVisibility !== "auto") el = blocks.shift()
-      if (el === undefined) return
-      el.style.contentVisibility = "visible"
-      void el.offsetHeight
-      idle(slice)
-    }
-    idle(slice)
-  }
-  if (document.readyState === "complete") drawTheRest()
-  else addEventListener("load", drawTheRest, { once: true })
+  // Blocks away from the first screen stay skipped (content-visibility in lossdocs.css)
+  // until the reader scrolls near them; the browser draws each one then. Nothing draws
+  // them all after load: done a block per idle moment, that cost a phone seconds of
+  // frames of 70-390 ms just after load (Lighthouse counted them as blocking time). A
+  // jump to an anchor can first land off target, on estimated heights: landOn below
+  // jumps again until the target stays put.
 
   // The page's hydration, for tests and the bench: every widget live.
   window.lossdocs = { hydrate, hydrateAll: () => Promise.all(slots.map(hydrate)) }

@@ -70,8 +70,10 @@ def loss_comparison(kind: str | None = None) -> str:
         ]
         # Cells on lines of their own: search reads them as separate words, not one run.
         rows.append(f'<tr data-loss="{loss.name}">\n' + "\n".join(f"<td>{c}</td>" for c in cells) + "\n</tr>")
+    # --rows sizes the placeholder the browser keeps for the table while it skips it
+    # (lossdocs.css): a row is up to 20rem tall on a phone.
     return (
-        '<div class="lossdocs-table" markdown="0"><table class="lossdocs-comparison">\n<thead><tr>'
+        f'<div class="lossdocs-table" markdown="0" style="--rows: {len(rows)}"><table class="lossdocs-comparison">\n<thead><tr>'
         + "\n".join(f"<th>{h}</th>" for h in head)
         + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>"
     )
