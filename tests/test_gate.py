@@ -971,7 +971,8 @@ def test_blocks_below_the_screen_stay_skipped_until_the_reader_nears_them(browse
         next_frames(page)
         drawn = """() => [...document.querySelectorAll(".md-content__inner > *")]
           .filter((el) => getComputedStyle(el).contentVisibility === "auto")
-          .map((el) => el.firstElementChild === null || el.firstElementChild.checkVisibility({contentVisibilityAuto: true}))"""
+          .map((el) => el.firstElementChild === null
+            || el.firstElementChild.checkVisibility({contentVisibilityAuto: true}))"""
         before = page.evaluate(drawn)
         assert len(before) > 20, "the FAQ should have many skippable blocks"
         assert not any(before[-5:]), "blocks at the end of the FAQ were drawn without the reader going there"

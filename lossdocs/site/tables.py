@@ -73,7 +73,8 @@ def loss_comparison(kind: str | None = None) -> str:
     # --rows sizes the placeholder the browser keeps for the table while it skips it
     # (lossdocs.css): a row is up to 20rem tall on a phone.
     return (
-        f'<div class="lossdocs-table" markdown="0" style="--rows: {len(rows)}"><table class="lossdocs-comparison">\n<thead><tr>'
+        f'<div class="lossdocs-table" markdown="0" style="--rows: {len(rows)}">'
+        '<table class="lossdocs-comparison">\n<thead><tr>'
         + "\n".join(f"<th>{h}</th>" for h in head)
         + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody></table></div>"
     )
