@@ -136,8 +136,10 @@ class WidgetCache:
 def _script_json(data) -> str:
     """JSON safe to place inside an inline <script>."""
     # Key order matters: Bokeh defines each model at its first occurrence.
+    # Both stand-ins are JSON escapes, so JSON.parse reads the text back unchanged. The
+    # backslash-bang used before for "<!--" is not one: such an item would not have parsed.
     text = json.dumps(data, separators=(",", ":"))
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return text.replace("</", "<\\/").replace("<!--", "\\u003c!--")
 
 
 def slot_html(name: str, target: str, item: dict, figure_svg: str, text: str, prefix: str,

@@ -1,0 +1,128 @@
+"""The embedding's small pieces, without a build: the slot's markup, the item scripts the
+loader fetches, and the quick-build switch. The build tests check the same on the built
+site; these are fast enough for the mutation tester (scripts/mutate.py) to run them."""
+
+import hashlib
+import html
+import json
+import re
+
+import pytest
+
+from lossdocs import widgets
+from lossdocs.site import embed
+
+ITEM = {"doc": {"roots": [{"id": "lossdocs-x-0", "note": "</script><!-- x"}]}, "root_id": "lossdocs-x-0",
+        "version": "3"}
+
+
+def run_item_script(body: str) -> dict:
+    """The item script, run in V8 with a bare ``window``: what it registered."""
+    from py_mini_racer import MiniRacer
+
+    ctx = MiniRacer()
+    ctx.eval("var window = {};")
+    ctx.eval(body)
+    return json.loads(ctx.eval("JSON.stringify(window.lossdocsItems)"))
+
+
+@pytest.mark.parametrize("value, on", [("", False), ("0", False), ("false", False), (" No ", False),
+                                       ("FALSE", False), ("1", True), ("yes", True), ("true", True)])
+def test_quick_reads_the_environment(monkeypatch, value, on):
+    monkeypatch.setenv(embed.QUICK_ENV, value)
+    assert embed.quick() is on
+
+
+def test_quick_is_off_when_unset(monkeypatch):
+    monkeypatch.delenv(embed.QUICK_ENV, raising=False)
+    assert embed.quick() is False
+
+
+def test_script_json_is_compact_and_cannot_close_its_script():
+    text = embed._script_json(ITEM)
+    assert "</" not in text and "<!--" not in text
+    assert ": " not in text and ", " not in text  # compact separators
+    assert json.loads(text) == ITEM  # "<\/" and "<\!--" read back as the original
+
+
+def test_slot_html_holds_figure_root_and_item():
+    out = embed.slot_html("loss-explorer", "lossdocs-loss-explorer-2", ITEM, "<svg id='f'></svg>",
+                          "What the figure shows", "../", heights=(877, 1039))
+    assert out.startswith('<div class="lossdocs-widget" data-widget="loss-explorer" data-state="static" '
+                          f'data-bokeh="../{embed.BOKEH_DIR}/" style="--lossdocs-h: 877px; '
+                          '--lossdocs-h-narrow: 1039px">')
+    assert "<figure class=\"lossdocs-figure\"><svg id='f'></svg><figcaption>What the figure shows</figcaption>" in out
+    assert '<div class="lossdocs-widget__root" id="lossdocs-loss-explorer-2"></div>' in out
+    m = re.search(r'<script type="application/json" class="lossdocs-item">(.*?)</script>', out, re.S)
+    assert m and json.loads(m[1]) == dict(ITEM, target_id="lossdocs-loss-explorer-2")
+    assert "target_id" not in ITEM  # the caller's item is not changed
+    assert out.endswith("</div>")
+
+
+def test_slot_html_without_heights_has_no_style():
+    out = embed.slot_html("w", "t", ITEM, "<svg></svg>", "text", "")
+    assert "style=" not in out.split(">", 1)[0]
+    assert f'data-bokeh="{embed.BOKEH_DIR}/"' in out
+
+
+def test_item_script_registers_the_item_under_its_content_hash():
+    name, body = embed.item_script(json.dumps(dict(ITEM, target_id="slot-1")))
+    key = hashlib.sha256(embed._script_json(ITEM).encode()).hexdigest()[:16]
+    assert name == f"{key}.js"
+    assert run_item_script(body) == {key: ITEM}  # target id left out
+    again, body2 = embed.item_script(json.dumps(dict(ITEM, target_id="slot-7")))
+    assert (again, body2) == (name, body)  # one file for the same widget on two pages
+    other, _ = embed.item_script(json.dumps(dict(ITEM, version="4")))
+    assert other != name
+
+
+def test_move_items_out_replaces_every_inline_item():
+    a = embed.slot_html("a", "ta", ITEM, "<svg></svg>", "A", "../")
+    b = embed.slot_html("b", "tb", dict(ITEM, version="9"), "<svg></svg>", "B", "../")
+    keep = '<script type="application/json" id="__config">{"base": ".."}</script>'
+    page, files = embed.move_items_out(f"<main>{a}<p>text</p>{b}{keep}</main>", "../")
+    assert len(files) == 2
+    refs = re.findall(r'<script type="application/json" class="lossdocs-item" data-src="([^"]+)"></script>', page)
+    assert refs == [f"../{embed.ITEM_DIR}/{name}" for name in files]
+    assert keep in page and "<p>text</p>" in page and '"doc"' not in page
+    registered = {}
+    for body in files.values():
+        registered.update(run_item_script(body))
+    assert sorted(registered.values(), key=lambda i: i["version"]) == [ITEM, dict(ITEM, version="9")]
+
+
+class FakeCache:
+    def __init__(self):
+        self.asked = []
+
+    def get(self, name):
+        self.asked.append(name)
+        return {"item": ITEM, "fallback_svg": "<svg>fig</svg>", "fallback_text": "caption & more"}
+
+
+def test_widget_html_is_the_slot_of_the_cached_widget(monkeypatch):
+    monkeypatch.delenv(embed.QUICK_ENV, raising=False)
+    cache = FakeCache()
+    out = embed.widget_html("loss-explorer", 3, cache, "../../")
+    assert cache.asked == ["loss-explorer"]
+    wide, narrow = widgets.get("loss-explorer").heights
+    assert out == embed.slot_html("loss-explorer", "lossdocs-loss-explorer-3", ITEM, "<svg>fig</svg>",
+                                  "caption & more", "../../", (wide, narrow))
+    assert f"--lossdocs-h: {wide}px; --lossdocs-h-narrow: {narrow}px" in out
+
+
+def test_widget_html_in_a_quick_build_skips_the_widget_but_not_the_check(monkeypatch):
+    monkeypatch.setenv(embed.QUICK_ENV, "1")
+    cache = FakeCache()
+    out = embed.widget_html("loss-explorer", 0, cache, "")
+    assert cache.asked == []
+    assert 'class="lossdocs-widget lossdocs-widget--skipped" data-widget="loss-explorer"' in out
+    assert "quick build" in html.unescape(out)
+    with pytest.raises(ValueError, match="unknown widget 'nope'"):
+        embed.widget_html("nope", 0, cache, "")
+
+
+def test_bokeh_assets_are_the_installed_bokehjs_files():
+    assets = embed.bokeh_assets()
+    assert [dest for dest, _ in assets] == [f"{embed.BOKEH_DIR}/{name}" for name in embed.BOKEH_FILES]
+    assert all(src.is_file() and src.name == dest.rsplit("/", 1)[1] for dest, src in assets)
