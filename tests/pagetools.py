@@ -66,6 +66,25 @@ def next_frames(page, n: int = 2) -> None:
         " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
 
 
+def scroll_into_view(el, tries: int = 20) -> None:
+    """Scroll ``el`` (a locator or an element handle) into view and wait until it stays put.
+
+    Blocks away from the screen are skipped (content-visibility in lossdocs.css) and hold
+    a placeholder height; once near the screen they are drawn at their real height, a frame
+    after the scroll, and what lies below them moves. The browser's scroll anchoring keeps
+    a reader's own scrolling steady, and the loader re-aims anchor jumps, but a script's
+    scrollIntoView is neither: a pointer aimed just after it can miss by a few hundred px."""
+    last = None
+    for _ in range(tries):
+        el.scroll_into_view_if_needed()
+        el.evaluate("(e) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        box = el.bounding_box()
+        if box is not None and box == last:
+            return
+        last = box
+    raise AssertionError(f"the element kept moving after {tries} scrolls into view (last box {last})")
+
+
 def shot(el) -> bytes:
     return el.screenshot(animations="disabled")
 

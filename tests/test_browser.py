@@ -29,7 +29,7 @@ import numpy as np
 import pagetools
 import pytest
 from browser import is_local
-from pagetools import image, next_frames, open_page, shot, wait_for_new_picture
+from pagetools import image, next_frames, open_page, scroll_into_view, shot, wait_for_new_picture
 
 from lossdocs import losses
 from lossdocs.widgets.explorer import OVERLAY_COLOR, PRIMARY_COLOR
@@ -386,7 +386,7 @@ def test_hover_readout_reports_the_engine_values(lesson):
     assert not re.search(r"loss -?\d", readout_text(page)), "the readout shows values before any hover"
     target_yhat = 1.3
     plot = element(page, "loss_plot")
-    plot.scroll_into_view_if_needed()
+    scroll_into_view(plot)
     point = js(page, """
       const v = viewOf("loss_plot")
       const box = v.canvas_view.el.getBoundingClientRect()
@@ -449,7 +449,7 @@ def test_dark_palette_recolours_axes_and_shows_through_canvas(lesson):
     def background() -> dict:
         """Pixels of an empty spot of the plot area and of the page beside the widget,
         from one viewport screenshot, and the body's computed background colour."""
-        element(page, "loss_plot").scroll_into_view_if_needed()
+        scroll_into_view(element(page, "loss_plot"))
         next_frames(page)
         where = js(page, """
           const v = viewOf("loss_plot")
@@ -513,7 +513,7 @@ def test_lesson_without_javascript_shows_the_fallback(browser, server):
         assert box["width"] > 200 and box["height"] > 100
         # A reader scrolls to it; until then the browser may skip rendering it (lossdocs.css),
         # and text that is not rendered has no innerText.
-        svg.scroll_into_view_if_needed()
+        scroll_into_view(svg)
         caption = page.locator(".lossdocs-figure figcaption")
         for _ in range(20):  # (no wait_for_function: the page runs no script)
             if caption.inner_text():

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pagetools
 import pytest
-from pagetools import next_frames, open_page, shot, wait_for_new_picture
+from pagetools import next_frames, open_page, scroll_into_view, shot, wait_for_new_picture
 
 from lossdocs import classification as cls
 from lossdocs import losses
@@ -97,7 +97,7 @@ def test_page_loads_cleanly_and_every_widget_is_drawn(desktop):
 def test_margin_controls_swap_in_the_engines_arrays(desktop):
     page, log = desktop
     root = page.locator(".lossdocs-widget__root").nth(0)
-    root.scroll_into_view_if_needed()
+    scroll_into_view(root)
     before = shot(root)
     set_value(page, "gamma_slider", 5)
     before = wait_for_new_picture(page, root, before, "gamma = 5")
@@ -124,7 +124,7 @@ def test_margin_controls_swap_in_the_engines_arrays(desktop):
 
 def test_margin_hover_reads_the_engines_numbers(desktop):
     page, log = desktop
-    page.locator(".lossdocs-widget__root").nth(0).scroll_into_view_if_needed()
+    scroll_into_view(page.locator(".lossdocs-widget__root").nth(0))
     next_frames(page)
     box = js(page, """const v = viewOf('margin_loss_plot'); const c = v.canvas_view.el.getBoundingClientRect()
       return [c.left + v.frame.bbox.left, c.top + v.frame.bbox.top, v.frame.bbox.width, v.frame.bbox.height,
@@ -149,7 +149,7 @@ def test_margin_hover_reads_the_engines_numbers(desktop):
 def test_softmax_presets_sliders_and_true_class(desktop):
     page, log = desktop
     root = page.locator(".lossdocs-widget__root").nth(1)
-    root.scroll_into_view_if_needed()
+    scroll_into_view(root)
     assert "0.3567" in js(page, "return anyModel('softmax_readout').html")
     before = shot(root)
     set_value(page, "preset_select", "b")
@@ -180,7 +180,7 @@ def test_softmax_presets_sliders_and_true_class(desktop):
 def test_imbalance_lab_shows_the_engines_fits(desktop):
     page, log = desktop
     root = page.locator(".lossdocs-widget__root").nth(2)
-    root.scroll_into_view_if_needed()
+    scroll_into_view(root)
     before = shot(root)
     set_value(page, "param_bce_logits_pos_weight", 19)
     before = wait_for_new_picture(page, root, before, "pos_weight 19")
@@ -214,7 +214,7 @@ def test_phone_tap_reads_the_margin_plot_and_frames_fit(phone):
     for name, left, right, width in frames:
         assert width >= 200 and left >= 0 and right <= 390.5, (name, left, right, width)
     root = page.locator(".lossdocs-widget__root").nth(0)
-    root.scroll_into_view_if_needed()
+    scroll_into_view(root)
     hint = js(page, """const v = viewOf('margin_readout_box'); const el = v.shadow_el.querySelector('.hint-touch')
       return el ? getComputedStyle(el).display : null""")
     assert hint not in (None, "none")

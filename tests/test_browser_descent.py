@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pagetools
 import pytest
-from pagetools import assert_clean, next_frames, open_page
+from pagetools import assert_clean, next_frames, open_page, scroll_into_view
 
 from lossdocs.widgets import descent as widget
 
@@ -101,7 +101,7 @@ def set_value(page, name: str, value) -> None:
 def desktop(browser, server):
     context, page, log = open_page(browser, server.url + PAGE)
     wait_js(page, "return drawn()", what="the descent widget to be drawn")
-    page.locator(SLOT).scroll_into_view_if_needed()
+    scroll_into_view(page.locator(SLOT))
     yield page, log
     context.close()
 
@@ -248,7 +248,7 @@ def test_on_a_phone_the_map_fits_and_touch_plays_and_picks(browser, server):
         page.wait_for_load_state("networkidle")
         pagetools.hydrate(page)
         wait_js(page, "return drawn()", what="the descent widget to be drawn")
-        page.locator(SLOT).scroll_into_view_if_needed()
+        scroll_into_view(page.locator(SLOT))
         next_frames(page, 3)
         frames = {f["name"]: f for f in page.evaluate(FRAMES_JS)}
         heat = frames["descent_map"]
@@ -259,7 +259,7 @@ def test_on_a_phone_the_map_fits_and_touch_plays_and_picks(browser, server):
             assert f["width"] >= 200 and f["left"] >= 0 and f["right"] <= 390.5, f
         # A finger on Play starts it; a finger on Pause stops it.
         button = page.locator(f"{SLOT} button").filter(has_text="Play")
-        button.scroll_into_view_if_needed()
+        scroll_into_view(button)
         box = button.bounding_box()
         page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         wait_js(page, "return model('step').value >= 5 && model('step').value < 150", what="play to run on a tap")
@@ -267,7 +267,7 @@ def test_on_a_phone_the_map_fits_and_touch_plays_and_picks(browser, server):
         page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         wait_js(page, "return ![...doc().all_models].find((m) => m.type === 'Toggle').active", what="pause on a tap")
         # A tap next to the plateau start picks it.
-        page.locator(SLOT).locator(".lossdocs-widget__root").scroll_into_view_if_needed()
+        scroll_into_view(page.locator(SLOT).locator(".lossdocs-widget__root"))
         wait_out_double_tap(page)
         x, y = js(page, "return toPage('descent_map', -1.2, -2.3)")
         page.touchscreen.tap(x, y)

@@ -32,7 +32,7 @@ import numpy as np
 import pagetools
 import pytest
 from browser import is_local, watch
-from pagetools import colours, image, next_frames, open_page, shot, wait_for_new_picture
+from pagetools import colours, image, next_frames, open_page, scroll_into_view, shot, wait_for_new_picture
 
 from lossdocs import landscape
 from lossdocs.widgets import landscape as widget
@@ -232,7 +232,7 @@ def test_heatmap_fills_the_preset_window_and_is_darkest_at_the_minimum(browser, 
     context, page, log = open_page(browser, server.url + PAGE)
     try:
         wait_drawn(page)
-        element(page, "heatmap").scroll_into_view_if_needed()
+        scroll_into_view(element(page, "heatmap"))
         for pname in ATLAS["presets"]:
             before = state(page)
             if selection(page)[0] != pname:
@@ -267,7 +267,7 @@ def lesson(browser, server):
     """The landscape page from the local server, widget drawn: (page, log)."""
     context, page, log = open_page(browser, server.url + PAGE)
     wait_drawn(page)
-    element(page, "heatmap").scroll_into_view_if_needed()
+    scroll_into_view(element(page, "heatmap"))
     yield page, log
     context.close()
 
@@ -300,7 +300,7 @@ def test_every_select_swaps_the_grid(browser, server):
             page.goto(server.url + PAGE)  # not a reload: the address holds the last state
             wait_drawn(page)
             heat = element(page, "heatmap")
-            heat.scroll_into_view_if_needed()
+            scroll_into_view(heat)
             next_frames(page)
             if name.startswith("param_"):
                 loss = next(n for n, _ in landscape.LOSS_CHOICES if name.startswith(f"param_{n}_"))
@@ -412,7 +412,7 @@ def test_page_from_file_url(browser, site_dir):
     context, page, log = open_page(browser, (site_dir / PAGE).as_uri())
     try:
         wait_drawn(page)
-        element(page, "heatmap").scroll_into_view_if_needed()
+        scroll_into_view(element(page, "heatmap"))
         assert colours(shot(element(page, "heatmap"))) > 100
         now = click_at(page, 2.0, -0.5)
         assert abs(now["w"] - 2.0) < 0.15 and abs(now["b"] + 0.5) < 0.15, now
@@ -584,7 +584,7 @@ def test_on_a_phone_a_link_places_the_fit_and_a_tap_is_shared(browser, server):
         page.wait_for_load_state("networkidle")
         wait_current(page, 1.0, -0.16)
         assert_fit_at(page, 1.0, -0.16)
-        element(page, "heatmap").scroll_into_view_if_needed()
+        scroll_into_view(element(page, "heatmap"))
         next_frames(page, 3)
         px, py = js(page, "return toPage('heatmap', arg[0], arg[1])", [2.0, 0.5])
         page.touchscreen.tap(px, py)

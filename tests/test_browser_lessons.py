@@ -20,7 +20,7 @@ import numpy as np
 import pagetools
 import pytest
 from browser import watch
-from pagetools import assert_clean, next_frames, open_page
+from pagetools import assert_clean, next_frames, open_page, scroll_into_view
 
 from lossdocs.widgets import boxes as bw
 from lossdocs.widgets import contrastive as cw
@@ -182,7 +182,7 @@ def pages(browser, server):
 def test_opens_on_the_engines_numbers_and_every_control_redraws_from_the_atlas(pages, widget):
     path, root, _, _, steps = WIDGETS[widget]
     page, log = pages[path]
-    page.locator(f".lossdocs-widget[data-widget={widget}]").scroll_into_view_if_needed()
+    scroll_into_view(page.locator(f".lossdocs-widget[data-widget={widget}]"))
     assert_shows(page, widget)
     for name, value in steps:
         before = js(page, "return JSON.stringify([values(arg[0]), titles(arg[0], arg[1])])", [root, WIDGETS[widget][2]])
@@ -222,7 +222,7 @@ def toggle(page):
 def test_play_walks_the_epochs_and_pause_stops_them(pages):
     page, log = pages[FIVE]
     slot = page.locator(".lossdocs-widget[data-widget=training-curves]")
-    slot.scroll_into_view_if_needed()
+    scroll_into_view(slot)
     js(page, "model('training_curves', 'epoch').value = 0")
     slot.locator("button").filter(has_text="Play").click()
     wait_js(page, "return model('training_curves', 'epoch').value >= 5", what="play to advance the epochs")
@@ -237,7 +237,7 @@ def test_play_walks_the_epochs_and_pause_stops_them(pages):
 
 def test_a_tap_on_the_triplet_plane_moves_the_negative_to_the_nearest_place(pages):
     page, log = pages[SIX]
-    page.locator(".lossdocs-widget[data-widget=triplet]").scroll_into_view_if_needed()
+    scroll_into_view(page.locator(".lossdocs-widget[data-widget=triplet]"))
     next_frames(page, 2)
     target = (-1.9, -1.2)   # nearest place: distance 2.25 at 210 degrees
     x, y = page.evaluate("""([x, y]) => {
@@ -285,7 +285,7 @@ def test_on_a_phone_every_plot_fits_and_touch_plays(browser, server, path):
             assert f["width"] >= 200 and f["left"] >= 0 and f["right"] <= 390.5, f
         if path == FIVE:
             button = page.locator(".lossdocs-widget[data-widget=training-curves] button").filter(has_text="Play")
-            button.scroll_into_view_if_needed()
+            scroll_into_view(button)
             js(page, "model('training_curves', 'epoch').value = 0")
             box = button.bounding_box()
             page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from pagetools import hydrate, image, next_frames, open_page
+from pagetools import hydrate, image, next_frames, open_page, scroll_into_view
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_dark_mode_controls_do_not_glare(browser, server):
         background = luminance(page.locator("article").first.screenshot())
         for name in ("target_slider", "param_huber_delta"):
             track = shadow_element(page, name, ".noUi-target")
-            track.scroll_into_view_if_needed()
+            scroll_into_view(track)
             pixels = np.asarray(image(track.screenshot())).astype(float)
             right = pixels[2:-2, -pixels.shape[1] // 8:-4]  # the track right of the handle: no bar
             assert (right @ np.array([0.299, 0.587, 0.114])).mean() < 110, f"the {name} track glares"
@@ -106,7 +106,7 @@ def test_dark_mode_controls_do_not_glare(browser, server):
     try:
         select = shadow_element(page, "param_huber_delta", "select")
         assert select.evaluate("(s) => s.disabled"), "Huber's δ select should be disabled under MSE"
-        select.scroll_into_view_if_needed()
+        scroll_into_view(select)
         assert luminance(select.screenshot()) < 110, "the disabled select is a bright box on the dark page"
         # The lines between toolbar buttons take the page's faint foreground, not white.
         colours = page.evaluate("""() => {

@@ -268,7 +268,7 @@ def colour_pixels(png: bytes, hex_color: str, tol: int = 24) -> int:
 @pytest.mark.parametrize("origin", ["server", "file"])
 def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_dir):
     from browser import watch
-    from pagetools import hydrate
+    from pagetools import hydrate, scroll_into_view
 
     url = server.url + PAGE if origin == "server" else (site_dir / PAGE).resolve().as_uri()
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -280,7 +280,7 @@ def test_figure_is_drawn_with_no_outside_request(origin, browser, server, site_d
         hydrate(page)
         page.wait_for_function(FIGURE_DRAWN, arg=FIGURE_ID, timeout=10_000)
         figure = page.locator(f"#{FIGURE_ID}")
-        figure.scroll_into_view_if_needed()
+        scroll_into_view(figure)
         png = figure.screenshot(animations="disabled")
         line_colours = set(re.findall(r'"line_color": "(#[0-9A-Fa-f]{6})", "line_width"',
                                       json.dumps(figure_item((site_dir / PAGE).read_text(),

@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pytest
 from browser import watch
-from pagetools import hydrate, image, next_frames
+from pagetools import hydrate, image, next_frames, scroll_into_view
 from test_gate import built_pages, static_counts
 
 pytestmark = pytest.mark.browser
@@ -141,7 +141,7 @@ def test_a_swipe_over_a_plot_scrolls_the_page(phone, server, path):
     page.goto(server.url + path)
     hydrate(page)
     canvas = page.locator(f"{SLOTS} .lossdocs-widget__root").first
-    canvas.scroll_into_view_if_needed()
+    scroll_into_view(canvas)
     next_frames(page, 3)
     frame = page.evaluate(FRAMES_JS)[0]
     box = canvas.bounding_box()
@@ -185,7 +185,7 @@ def test_tap_shows_the_explorer_readout_and_the_hint_says_tap(phone, server):
     page, log = phone()
     page.goto(server.url + "lessons/loss-functions.html")
     hydrate(page)
-    page.locator(SLOTS).first.scroll_into_view_if_needed()
+    scroll_into_view(page.locator(SLOTS).first)
     next_frames(page, 3)
     readout = page.locator(SLOTS).first.locator("text=Tap a plot to read")
     assert readout.count() == 1 and readout.first.is_visible(), "the prompt does not say tap on a touch screen"
@@ -199,7 +199,7 @@ def test_tap_shows_the_landscape_readout(phone, server):
     page, log = phone()
     page.goto(server.url + "lessons/loss-landscape.html")
     hydrate(page)
-    page.locator(SLOTS).first.scroll_into_view_if_needed()
+    scroll_into_view(page.locator(SLOTS).first)
     next_frames(page, 3)
     tap_plot(page, "heatmap", 0.6, 0.4)
     page.wait_for_function("""() => [...Bokeh.documents[0].all_models].find((m) => m.name === "pointer_readout")
@@ -230,7 +230,7 @@ def test_with_bokehjs_blocked_every_slot_shows_its_figure(phone, server, site_di
         slots = page.locator(SLOTS)
         for i in range(slots.count()):
             slot = slots.nth(i)
-            slot.scroll_into_view_if_needed()
+            scroll_into_view(slot)
             assert slot.get_attribute("data-state") == "static"
             figure = slot.locator(".lossdocs-figure svg").first
             assert figure.is_visible() and figure.bounding_box()["width"] > 250, f"{path}: slot {i} shows no figure"
@@ -261,7 +261,7 @@ def test_bokehjs_waits_for_the_widget_to_near_the_viewport(phone, server, site_d
         assert page.evaluate("typeof window.Bokeh") == "undefined", f"{path}: BokehJS ran at the top of the page"
         assert not [u for u in log.requests if "bokeh" in u], f"{path}: BokehJS fetched at the top of the page"
         assert page.locator(SLOTS).first.get_attribute("data-state") == "static"
-        page.locator(SLOTS).first.scroll_into_view_if_needed()
+        scroll_into_view(page.locator(SLOTS).first)
         page.wait_for_function(f"document.querySelector('{SLOTS}').dataset.state === 'live'", timeout=10_000)
         assert log.problems() == []
         page.close()
@@ -281,7 +281,7 @@ def test_the_live_widget_takes_the_height_its_figure_reserved(browser, server, s
             for i in range(slots.count()):
                 slot = slots.nth(i)
                 before = slot.bounding_box()["height"]
-                slot.scroll_into_view_if_needed()
+                scroll_into_view(slot)
                 page.wait_for_function(f"document.querySelectorAll('{SLOTS}')[{i}].dataset.state === 'live'",
                                        timeout=10_000)
                 next_frames(page, 3)
