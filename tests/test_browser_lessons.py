@@ -194,6 +194,43 @@ def test_opens_on_the_engines_numbers_and_every_control_redraws_from_the_atlas(p
     assert_clean(log)
 
 
+def _every_range(widget: str) -> list[list[tuple[str, object]]]:
+    """Settings that reach every range of the widget's moving axis, one list per switch."""
+    if widget == "reduction-explorer":
+        return [[("batch_select", b), ("weights_select", w)] for b, _ in rw.BATCHES for w, _ in rw.WEIGHTS]
+    return ([[("pull_select", loss)] for loss, _ in ow.LOSSES]
+            + [[("pull_select", "huber"), ("delta", d)] for d in ow.DELTAS]
+            + [[("pull_select", "barron"), ("alpha_index", i)] for i in range(len(ow.ALPHAS))])
+
+
+@pytest.mark.parametrize("widget,plot,formats", [
+    ("reduction-explorer", "bars_plot", {"%.2f", "%.1f"}),
+    ("outlier-lab", "pull_plot", {"%.2f", "%.1f"}),
+])
+def test_switches_that_move_an_axis_only_repaint(pages, widget, plot, formats):
+    """The moving axis's tick labels keep one width over every range the reader can reach
+    (``style.steady_digits``: "1.00", "10.0", "-20.0"), so a switch repaints without laying
+    the widget out again: BokehJS re-measures every plot when an axis gets wider or
+    narrower, and the reduction explorer's batch and weights switches ("0.5" to "10") and
+    the outlier lab's loss switch ("-1" to "-20") did that."""
+    path, root, *_ = WIDGETS[widget]
+    page, log = pages[path]
+    scroll_into_view(page.locator(f".lossdocs-widget[data-widget={widget}]"))
+    js(page, """const root = Bokeh.index.get_by_id(docOf(arg).roots()[0].id); window.__layouts = 0
+      const compute = root.compute_layout
+      root.compute_layout = function (...a) { window.__layouts++; return compute.apply(this, a) }""", root)
+    seen = set()
+    for settings in _every_range(widget):
+        for name, value in settings:
+            if js(page, "return values(arg)", root)[name] != value:
+                js(page, "model(arg[0], arg[1]).value = arg[2]", [root, name, value])
+        next_frames(page, 3)
+        seen.add(js(page, "return model(arg[0], arg[1]).left[0].formatter.format", [root, plot]))
+    assert js(page, "return window.__layouts") == 0
+    assert seen == formats
+    assert_clean(log)
+
+
 @pytest.mark.parametrize("widget,query", [
     ("training-curves", "hidden=0&n_train=2&noise=0&weight_decay=0&epoch=30"),
     ("outlier-lab", "outlier_place=middle&pull_select=huber&outlier_height=-4&delta=0.5&alpha_index=0"),

@@ -424,3 +424,24 @@ def test_still_legends_keeps_every_label_and_index_and_draws_nothing():
     fig.legend.click_policy = "hide"
     with pytest.raises(ValueError, match=r"legend of 'f': click_policy must be 'none'"):
         style.still_legends(fig)
+
+
+@pytest.mark.parametrize("extent, widest", [(0.55, "-0.50"), (1.1, "-1.00"), (2.79, "-2.50"), (9.9, "-9.90"),
+                                            (10.0, "-10.0"), (20.4, "-20.0"), (99.0, "-90.0")])
+def test_steady_digits_labels_are_three_digits_and_a_point(extent, widest):
+    """The widest label a BasicTicker's nice ticks give, in the chosen format, has the same
+    make-up over every extent: three digits and a point (and a minus)."""
+    from lossdocs.widgets import style
+
+    fmt = style.steady_digits(extent)
+    tick = float(widest)
+    assert fmt % tick == widest
+    assert sorted(c.isdigit() for c in (fmt % abs(tick))) == [False, True, True, True]
+
+
+@pytest.mark.parametrize("extent", [0.0, -1.0, 100.0, float("nan"), float("inf")])
+def test_steady_digits_refuses_extents_it_cannot_keep_steady(extent):
+    from lossdocs.widgets import style
+
+    with pytest.raises(ValueError, match=r"extent must be in \(0, 100\)"):
+        style.steady_digits(extent)

@@ -2,7 +2,7 @@
 // engine's exact fit (lossdocs/widgets/outlier.py, lossdocs.robust): the page indexes
 // [place][height][variant] and copies the two ends of each line and the 13 pulls.
 // Named args: atlas, sl_h, sel_place, sel_loss, sl_delta, sl_alpha, src_out, lines,
-// renderers, src_pull, bars, pull_range, labels, alpha_labels, scale.
+// renderers, src_pull, bars, pull_range, pull_format, labels, alpha_labels, scale.
 
 const place = atlas.places.indexOf(sel_place.value)
 const height = atlas.heights.indexOf(sl_h.value)
@@ -35,6 +35,7 @@ src_pull.data = {x: xs, pull: pulls, color: src_pull.data.color}
 const span = atlas.pull_span[variant[chosen]]
 pull_range.start = -span
 pull_range.end = span
+pull_format.format = atlas.pull_formats[variant[chosen]]
 
 const others = atlas.others[i]
 const sign = (v) => (v < 0 ? "" : "+") + v.toFixed(2).replace("-", "−")

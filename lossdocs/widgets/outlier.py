@@ -22,7 +22,16 @@ import math
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, InlineStyleSheet, Select, Slider, Span
+from bokeh.models import (
+    ColumnDataSource,
+    CustomJS,
+    CustomJSTickFormatter,
+    InlineStyleSheet,
+    PrintfTickFormatter,
+    Select,
+    Slider,
+    Span,
+)
 from bokeh.plotting import figure
 
 from lossdocs import robust
@@ -93,7 +102,9 @@ def outlier_atlas() -> dict:
             "losses": [k for k, _ in LOSSES], "deltas": list(DELTAS),
             "alphas": ["-inf" if a == -math.inf else a for a in ALPHAS],
             # the pull panel's half-height per variant: its largest pull anywhere, plus room
-            "pull_span": [float(v) * 1.1 for v in spans]}
+            "pull_span": [float(v) * 1.1 for v in spans],
+            # ... and its tick labels, of one width over every variant (style.steady_digits)
+            "pull_formats": [style.steady_digits(float(v) * 1.1) for v in spans]}
 
 
 def _slot(atlas: dict, place: str, height: float, variant: int) -> int:
@@ -162,6 +173,8 @@ def build():
                   title=pull_title(atlas, place, height, d["loss"], d["delta"], d["alpha"]),
                   x_axis_label="x of the point", y_axis_label="pull ∂ℓ/∂ŷ", background_fill_color=None,
                   border_fill_color=None)
+    bars.yaxis.formatter = PrintfTickFormatter(
+        format=atlas["pull_formats"][variant_index(d["loss"], d["delta"], d["alpha"])])
     bars.vbar(x="x", top="pull", width=0.6, source=src_pull, color="color")
     bars.add_layout(Span(location=0, dimension="width", line_color="#888888", line_width=1))
     style.tidy(fig, bars)
@@ -183,7 +196,8 @@ def build():
                       disabled=d["loss"] != "barron", tags=["needs:pull_select=barron"])
     cb = CustomJS(args=dict(atlas=atlas, sl_h=sl_h, sel_place=sel_place, sel_loss=sel_loss, sl_delta=sl_delta,
                             sl_alpha=sl_alpha, src_out=src_out, lines=lines, renderers=renderers,
-                            src_pull=src_pull, bars=bars, pull_range=bars.y_range, labels=dict(LOSSES),
+                            src_pull=src_pull, bars=bars, pull_range=bars.y_range,
+                            pull_format=bars.yaxis[0].formatter, labels=dict(LOSSES),
                             alpha_labels=[alpha_text(a) for a in ALPHAS], scale=f"{SCALE:g}"),
                   code=js("outlier.js"))
     for control in (sl_h, sel_place, sel_loss, sl_delta, sl_alpha):

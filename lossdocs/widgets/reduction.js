@@ -1,7 +1,7 @@
 // Reduction explorer: show the engine's numbers for the chosen batch, reduction, weights
 // and batch size (lossdocs/widgets/reduction.py computed every one). The page only
 // indexes the flat arrays and writes the readout. Named args: atlas, sel_batch, sel_red,
-// sel_w, sl_size, src_bars, bars_range, mean_span, src_lines, src_now, bars, grad_title, colors.
+// sel_w, sl_size, src_bars, bars_range, bars_format, mean_span, src_lines, src_now, bars, grad_title, colors.
 
 const kind = sel_batch.value
 const red = sel_red.value
@@ -20,6 +20,7 @@ const idx = Array.from({length: size}, (_, i) => i)
 src_bars.data = {i: idx.map((i) => i + 1), loss: idx.map((i) => shown[i]), color: idx.map((i) => colors[labels[i]]),
   cls: idx.map((i) => (classes ? `class ${labels[i]}` : "example"))}
 bars_range.end = atlas.tops[`${kind}|${wt}`]
+bars_format.format = atlas.formats[`${kind}|${wt}`]
 
 const sizes = Array.from({length: N}, (_, i) => i + 1)
 src_lines.data = {size: sizes, mean: sizes.map((s) => at("value", "mean", s)), sum: sizes.map((s) => at("value", "sum", s))}

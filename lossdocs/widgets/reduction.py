@@ -19,7 +19,7 @@ import functools
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, Select, Slider, Span, Title
+from bokeh.models import ColumnDataSource, CustomJS, InlineStyleSheet, PrintfTickFormatter, Select, Slider, Span, Title
 from bokeh.plotting import figure
 
 from lossdocs import classification, losses, training
@@ -102,6 +102,8 @@ def reduction_atlas() -> dict:
     out.update(value=np.array(values), divisor=np.array(divisors), total=np.array(sums),
                grad_norm=np.array(grads), mean_by_n=np.array(by_n), shown=shown,
                tops={k: float(v.max()) * 1.15 for k, v in shown.items()})
+    # The bar chart's tick labels: three digits and a point at the widest, whatever the top.
+    out["formats"] = {k: style.steady_digits(top) for k, top in out["tops"].items()}
     return out
 
 
@@ -153,6 +155,7 @@ def build():
                   y_range=(0, top(atlas, kind, wt)), tools="",
                   toolbar_location=None, name="bars_plot", title=first, x_axis_label="example in the batch",
                   y_axis_label="its loss (× weight)", background_fill_color=None, border_fill_color=None)
+    bars.yaxis.formatter = PrintfTickFormatter(format=atlas["formats"][f"{kind}|{wt}"])
     bars.vbar(x="i", top="loss", width=0.8, source=src_bars, color="color", legend_field="cls")
     style.legend(bars, "top_right")
     value = at(atlas, "value", kind, red, wt, size)
@@ -194,7 +197,8 @@ def build():
     sl_size = Slider(title="Batch size N", start=1, end=N, step=1, value=size, name="batch_size",
                      stylesheets=[theme], sizing_mode="stretch_width", min_width=200)
     cb = CustomJS(args=dict(atlas=atlas, sel_batch=sel_batch, sel_red=sel_red, sel_w=sel_w, sl_size=sl_size,
-                            src_bars=src_bars, bars_range=bars.y_range, mean_span=mean_span, src_lines=src_lines,
+                            src_bars=src_bars, bars_range=bars.y_range, bars_format=bars.yaxis[0].formatter,
+                            mean_span=mean_span, src_lines=src_lines,
                             src_now=src_now,
                             bars=bars, grad_title=grad_title, colors=list(CLASS_COLORS)),
                   code=js("reduction.js"))

@@ -95,6 +95,21 @@ def steady_ticks(axis, fmt: str) -> None:
     axis.major_label_text_font = "monospace"
 
 
+def steady_digits(extent: float) -> str:
+    """A printf tick format whose widest label, on an axis reaching up to ``extent`` either
+    side of 0, is three digits and a point (and a minus sign below 0): "1.00", "-2.50",
+    "10.0", "-20.0".
+
+    Why: BokehJS lays the whole widget out again when an axis's labels get wider or
+    narrower, and a control that moves a range from 0.5 to 10 did that on each switch.
+    Digits have one width in the plots' fonts, so labels of one make-up keep the axis's
+    width; unlike ``steady_ticks``, no monospace font widens the plot on a phone. Give the
+    axis the format of each range the reader can reach (an index for the callback)."""
+    if not 0 < extent < 100:
+        raise ValueError(f"steady_digits: extent must be in (0, 100), got {extent!r}")
+    return "%.2f" if extent < 10 else "%.1f"
+
+
 def play_toggle(scrubber, interval: int, name: str = "play_toggle") -> Toggle:
     """A play/pause button that moves ``scrubber`` one notch every ``interval`` ms (``play.js``)."""
     play = Toggle(label=PLAY_LABEL, active=False, width=96, name=name,
