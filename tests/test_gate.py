@@ -10,8 +10,9 @@ For every page, with every non-local request aborted (``browser.watch``):
    errors, blocked or failed requests, and every request went to 127.0.0.1 (9);
 2. every widget control, found by walking ``Bokeh.documents`` (``CONTROLS`` in ``JS_LIB``
    holds one entry per control type), changes the pixels of its widget's plots when set
-   through its model; a ``param_<loss>_<param>`` control is tried with ``<loss>``
-   chosen in a Select that offers it;
+   through its model, and a Select or Slider does it without BokehJS laying the widget
+   out again; a ``param_<loss>_<param>`` control is tried with ``<loss>`` chosen in a
+   Select that offers it;
    (each page is checked once more after controls, tour, palette and keys: no problem,
    no request leaving the site)
 3. opened from disk (``file://``) it settles just as cleanly;
@@ -222,6 +223,19 @@ const controls = () => docs().flatMap((d, di) => [...d.all_models]
             keys: CONTROLS[m.type].keys, disabled: !!m.disabled,
             owner: o && {key: controlKey(di, o.select), name: o.select.name, value: o.value}}
   }))
+// How often BokehJS laid each document out again since countLayouts() first ran (its
+// roots' compute_layout): a control's change should only repaint. It lays a whole widget
+// out when a side panel changes size, e.g. a range change that widens the tick labels.
+const countLayouts = () => {
+  const counts = (window.__lossdocsLayouts = window.__lossdocsLayouts ?? {})
+  docs().forEach((d, di) => d.roots().map(viewOf).filter(Boolean).forEach((v) => {
+    if (v.__lossdocsCounted) return
+    v.__lossdocsCounted = true
+    const compute = v.compute_layout
+    v.compute_layout = function (...args) { counts[di] = (counts[di] ?? 0) + 1; return compute.apply(this, args) }
+  }))
+}
+const layouts = (di) => (window.__lossdocsLayouts ?? {})[di] ?? 0
 const plotViews = (di) => [...docs()[di].all_models].map(viewOf).filter((v) => v && v.canvas_view && v.frame)
 const widgetOf = (di) => {
   const root = docs()[di].roots().map(viewOf).find(Boolean)
@@ -544,7 +558,8 @@ def test_every_control_changes_the_picture(visit, server, site_dir, page_path):
     if not found:
         assert not has_controls(site_dir, page_path), f"{page_path} has widgets but no control was found"
         pytest.skip("no control on this page (a figure without controls)")
-    failures = []
+    failures, relaid = [], []
+    js(page, "countLayouts()")
     for c in found:
         choose_owner(page, c)
         plots = plot_handles(page, c["doc"])
@@ -555,13 +570,22 @@ def test_every_control_changes_the_picture(visit, server, site_dir, page_path):
         old, new = js(page, "const m = byKey(arg); return [CONTROLS[m.type].get(m), CONTROLS[m.type].next(m)]",
                       c["key"])
         disabled = js(page, "return !!byKey(arg).disabled", c["key"])
+        layouts_before = js(page, "return layouts(arg)", c["doc"])
         set_control(page, c["key"], new)
         if not picture_changes(page, plots, before_png):
             owner = f", with {c['owner']['name']}={c['owner']['value']!r}" if c["owner"] else ""
             failures.append(f"{c['type']} {c['name']}: set from {old!r} to {new!r}{owner}"
                             f"{' (disabled)' if disabled else ''}, no pixel of its plots changed "
                             f"within {CHANGE_TIMEOUT_S} s")
+        n_layouts = js(page, "return layouts(arg)", c["doc"]) - layouts_before
+        # Value controls only: a play toggle's new label ("Pause") lays the widget out once
+        # per press, not per step, and the steps it plays are the scrubber's, checked here.
+        if n_layouts > 0 and c["type"] in ("Select", "Slider"):
+            relaid.append(f"{c['type']} {c['name']} ({old!r} -> {new!r}): {n_layouts}")
     assert failures == [], f"{page_path}: controls that change nothing drawn:\n" + "\n".join(failures)
+    # A change that resizes a side panel (tick labels of a new width) lays the whole widget
+    # out again: tens of ms on a desktop, more on a phone (style.steady_ticks).
+    assert relaid == [], f"{page_path}: controls whose change laid their widget out again:\n" + "\n".join(relaid)
     quiet(page)
     v.assert_clean(f"{page_path} while operating the controls", served_only(server))
 
