@@ -74,10 +74,12 @@ def scroll_into_view(el, tries: int = 20) -> None:
     after the scroll, and what lies below them moves. The browser's scroll anchoring keeps
     a reader's own scrolling steady, and the loader re-aims anchor jumps, but a script's
     scrollIntoView is neither: a pointer aimed just after it can miss by a few hundred px."""
+    page = el.page if hasattr(el, "page") else el.owner_frame().page
     last = None
     for _ in range(tries):
         el.scroll_into_view_if_needed()
-        el.evaluate("(e) => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        # A timeout, not the page's animation frames: with JavaScript off those never come.
+        page.wait_for_timeout(50)
         box = el.bounding_box()
         if box is not None and box == last:
             return
