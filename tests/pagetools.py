@@ -66,14 +66,19 @@ def next_frames(page, n: int = 2) -> None:
         " requestAnimationFrame(() => step(k - 1)); step(n) })", n)
 
 
+HEADER_BOTTOM_JS = "() => document.querySelector('.md-header')?.getBoundingClientRect().bottom ?? 0"
+
+
 def scroll_into_view(el, tries: int = 20) -> None:
-    """Scroll ``el`` (a locator or an element handle) into view and wait until it stays put.
+    """Scroll ``el`` (a locator or an element handle) into view, clear of Material's
+    sticky header, and wait until it stays put.
 
     Blocks away from the screen are skipped (content-visibility in lossdocs.css) and hold
     a placeholder height; once near the screen they are drawn at their real height, a frame
     after the scroll, and what lies below them moves. The browser's scroll anchoring keeps
     a reader's own scrolling steady, and the loader re-aims anchor jumps, but a script's
-    scrollIntoView is neither: a pointer aimed just after it can miss by a few hundred px."""
+    scrollIntoView is neither: a pointer aimed just after it can miss by a few hundred px,
+    or land on the header that now covers the element."""
     page = el.page if hasattr(el, "page") else el.owner_frame().page
     last = None
     for _ in range(tries):
@@ -81,8 +86,15 @@ def scroll_into_view(el, tries: int = 20) -> None:
         # A timeout, not the page's animation frames: with JavaScript off those never come.
         page.wait_for_timeout(50)
         box = el.bounding_box()
-        if box is not None and box == last:
-            return
+        if box is not None:
+            top, bottom = page.evaluate(HEADER_BOTTOM_JS), page.viewport_size["height"]
+            fits = box["height"] <= bottom - top
+            if fits and (box["y"] < top or box["y"] + box["height"] > bottom):
+                el.evaluate("(e) => e.scrollIntoView({block: 'center'})")  # out from under the header
+                last = None
+                continue
+            if box == last:
+                return
         last = box
     raise AssertionError(f"the element kept moving after {tries} scrolls into view (last box {last})")
 
