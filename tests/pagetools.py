@@ -80,21 +80,20 @@ def scroll_into_view(el, tries: int = 20) -> None:
     scrollIntoView is neither: a pointer aimed just after it can miss by a few hundred px,
     or land on the header that now covers the element."""
     page = el.page if hasattr(el, "page") else el.owner_frame().page
-    last = None
+    last, centred = None, False
     for _ in range(tries):
         el.scroll_into_view_if_needed()
         # A timeout, not the page's animation frames: with JavaScript off those never come.
         page.wait_for_timeout(50)
         box = el.bounding_box()
-        if box is not None:
-            top, bottom = page.evaluate(HEADER_BOTTOM_JS), page.viewport_size["height"]
-            fits = box["height"] <= bottom - top
-            if fits and (box["y"] < top or box["y"] + box["height"] > bottom):
+        if box is not None and not centred:
+            header = page.evaluate(HEADER_BOTTOM_JS)
+            if box["y"] < header and box["height"] <= page.viewport_size["height"] - header:
                 el.evaluate("(e) => e.scrollIntoView({block: 'center'})")  # out from under the header
-                last = None
+                last, centred = None, True
                 continue
-            if box == last:
-                return
+        if box is not None and box == last:
+            return
         last = box
     raise AssertionError(f"the element kept moving after {tries} scrolls into view (last box {last})")
 
