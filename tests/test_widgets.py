@@ -279,15 +279,18 @@ def test_widget_cache_writes_the_fingerprinted_file_and_reads_it_back(tmp_path, 
         return {"item": {"n": len(built)}, "fallback_svg": "<svg/>", "fallback_text": f"{name} text"}
 
     monkeypatch.setattr(embed, "build_widget", fake_build)
-    cache = embed.WidgetCache(tmp_path / "widgets")
+    folder = tmp_path / ".cache" / "widgets"  # neither exists yet
+    cache = embed.WidgetCache(folder)
     first = cache.get("loss-explorer")
-    path = tmp_path / "widgets" / f"loss-explorer-{embed.fingerprint()}.json"
+    path = folder / f"loss-explorer-{embed.fingerprint()}.json"
     assert built == ["loss-explorer"] and json.loads(path.read_text()) == first
-    assert [p.name for p in (tmp_path / "widgets").iterdir()] == [path.name]  # no temporary left
+    assert [p.name for p in folder.iterdir()] == [path.name]  # no temporary left
     assert cache.get("loss-explorer") is first and built == ["loss-explorer"]  # from memory
+    cache.get("landscape")  # a second widget, into the folder that exists now
+    assert built == ["loss-explorer", "landscape"] and len(list(folder.iterdir())) == 2
     path.write_text(json.dumps(dict(first, fallback_text="from disk")))
-    again = embed.WidgetCache(tmp_path / "widgets").get("loss-explorer")  # a new build process
-    assert again["fallback_text"] == "from disk" and built == ["loss-explorer"]
+    again = embed.WidgetCache(folder).get("loss-explorer")  # a new build process
+    assert again["fallback_text"] == "from disk" and built == ["loss-explorer", "landscape"]
 
 
 def _readouts_written_by_customjs(root):
