@@ -91,7 +91,7 @@ def outlier_atlas() -> dict:
                 pulls += list(robust.pulls(fit, x, y))
                 values.append(fit.value)
     spans = np.abs(np.array(pulls).reshape(len(PLACES) * len(HEIGHTS), len(variants()), -1)).max(axis=(0, 2))
-    return {"places": [k for k, _, _ in PLACES], "place_x": [v for _, _, v in PLACES], "heights": list(HEIGHTS),
+    atlas = {"places": [k for k, _, _ in PLACES], "place_x": [v for _, _, v in PLACES], "heights": list(HEIGHTS),
             "n_variants": len(variants()), "n_points": X.size + 1,
             "ends": np.array(ends, dtype=np.float32), "pulls": np.array(pulls, dtype=np.float32),
             # the twelve inliers' pulls added up (the outlier's, with the sign flipped, at a minimum)
@@ -102,9 +102,10 @@ def outlier_atlas() -> dict:
             "losses": [k for k, _ in LOSSES], "deltas": list(DELTAS),
             "alphas": ["-inf" if a == -math.inf else a for a in ALPHAS],
             # the pull panel's half-height per variant: its largest pull anywhere, plus room
-            "pull_span": [float(v) * 1.1 for v in spans],
-            # ... and its tick labels, of one width over every variant (style.steady_digits)
-            "pull_formats": [style.steady_digits(float(v) * 1.1) for v in spans]}
+            "pull_span": [float(v) * 1.1 for v in spans]}
+    # ... and its tick labels, of one width over every variant (style.steady_digits)
+    atlas["pull_formats"] = [style.steady_digits(span) for span in atlas["pull_span"]]
+    return atlas
 
 
 def _slot(atlas: dict, place: str, height: float, variant: int) -> int:
@@ -167,14 +168,15 @@ def build():
     i = _slot(atlas, place, height, variant_index(d["loss"], d["delta"], d["alpha"]))
     src_pull = ColumnDataSource({"x": x_all, "pull": atlas["pulls"][i * n:(i + 1) * n],
                                  "color": [POINT_COLOR] * (n - 1) + [OUTLIER_COLOR]}, name="pulls")
-    span = atlas["pull_span"][variant_index(d["loss"], d["delta"], d["alpha"])]
+    variant = variant_index(d["loss"], d["delta"], d["alpha"])
+    span = atlas["pull_span"][variant]
     bars = figure(height=210, sizing_mode="stretch_width", min_width=300, x_range=fig.x_range, y_range=(-span, span),
                   tools="", toolbar_location=None, name="pull_plot",
                   title=pull_title(atlas, place, height, d["loss"], d["delta"], d["alpha"]),
                   x_axis_label="x of the point", y_axis_label="pull ∂ℓ/∂ŷ", background_fill_color=None,
                   border_fill_color=None)
     bars.yaxis.formatter = PrintfTickFormatter(
-        format=atlas["pull_formats"][variant_index(d["loss"], d["delta"], d["alpha"])])
+        format=atlas["pull_formats"][variant])
     bars.vbar(x="x", top="pull", width=0.6, source=src_pull, color="color")
     bars.add_layout(Span(location=0, dimension="width", line_color="#888888", line_width=1))
     style.tidy(fig, bars)
