@@ -13,6 +13,13 @@ meanwhile do not leak into it and mutmut's ``mutants/`` folder stays out of the 
 Results are kept there: a second run only checks mutants whose code changed
 (``--fresh`` starts over).
 
+A full run takes longer than one working session, and a new machine starts with an empty
+cache, so every run also writes its verdicts to ``tests/mutation_results.json`` (committed:
+per mutated function, its source hash and the exit code of each of its mutants). A snapshot
+with no results of its own starts from that file: mutmut keeps a verdict only while the
+function's hash is unchanged, and only the verdicts that count as killed are carried over.
+Survivors, "no tests" and the like are checked again against the tests of the day.
+
     python scripts/mutate.py                   # every configured module, one worker
     python scripts/mutate.py "lossdocs.losses*"   # only mutants whose name matches, not checked yet
     python scripts/mutate.py --recheck "lossdocs.losses*"   # ... checked or not
@@ -28,11 +35,13 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -41,11 +50,15 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("LOSSDOCS_MUTATION_DIR") or Path.home() / ".cache" / "lossdocs-mutation")
 SNAPSHOT = ("pyproject.toml", "mkdocs.yml", "lossdocs", "tests", "docs")
 EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
+CARRIED = ROOT / "tests" / "mutation_results.json"
 # "timeout" counts as killed: the limits in pyproject.toml give each mutant's tests minutes,
 # not seconds, so a timeout is a mutant that hangs (a loop that no longer ends). Do not pause
 # a run with SIGSTOP: mutmut's wall-clock watch keeps counting, and the mutants in flight
 # then time out whatever they do. Stop it (Ctrl-C) and start it again; finished results stay.
 KILLED = ("killed", "timeout", "caught by type check", "segfault")
+# mutmut's exit codes for those verdicts (mutmut.stats.status_by_exit_code): the only ones
+# carried from tests/mutation_results.json into a new snapshot.
+KILLED_CODES = {1, 3, 36, 24, -24, 152, 255, 37, -11, -9}
 # Imported once by mutmut's fork server; lossdocs and the test modules are not, so each
 # mutant's worker builds them (and their import-time data) with the mutant in place.
 # mutmut charges each mutated function to the tests that call it, and runs a mutant only
@@ -122,6 +135,72 @@ def snapshot() -> None:
             if not dest.exists() or dest.read_bytes() != src.read_bytes():
                 shutil.copy2(src, dest)
     (WORK / "mutants" / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE)
+    restore()
+
+
+def _meta(path: str) -> Path:
+    return WORK / "mutants" / f"{path}.meta"
+
+
+def restore() -> int:
+    """Seed a snapshot that has no results of its own from tests/mutation_results.json:
+    each mutated file's meta (function hashes, exit codes) as mutmut writes it, with only
+    the killed verdicts kept. mutmut then drops the verdicts of every function whose hash
+    changed. Returns how many verdicts were carried."""
+    if not CARRIED.is_file():
+        return 0
+    saved = json.loads(CARRIED.read_text())["files"]
+    carried = 0
+    for path, functions in saved.items():
+        meta = _meta(path)
+        if meta.exists():
+            continue
+        codes, hashes = {}, {}
+        module = path.removesuffix(".py").replace("/", ".")
+        for func, (digest, exits) in functions.items():
+            hashes[func] = digest
+            for n, code in enumerate(exits, start=1):
+                keep = code if code in KILLED_CODES else None
+                codes[f"{module}.{func}__mutmut_{n}"] = keep
+                carried += keep is not None
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"exit_code_by_key": codes, "hash_by_function_name": hashes,
+                                    "type_check_error_by_key": {}, "durations_by_key": {},
+                                    "estimated_durations_by_key": {}}, indent=4))
+    if carried:
+        print(f"carried {carried} killed verdicts from {CARRIED.relative_to(ROOT)}")
+    return carried
+
+
+def save() -> None:
+    """Write every mutated file's verdicts to tests/mutation_results.json (sorted, one
+    function per line, so a diff shows what a run changed)."""
+    files: dict[str, dict[str, list]] = {}
+    for path in (p.replace(".", "/") + ".py" for p in modules()):
+        meta = _meta(path)
+        if not meta.is_file():
+            continue
+        try:
+            data = json.loads(meta.read_text())
+        except json.JSONDecodeError:  # mutmut is writing it (a run in progress): once more
+            time.sleep(0.5)
+            data = json.loads(meta.read_text())
+        by_func: dict[str, dict[int, int | None]] = {}
+        for key, code in data["exit_code_by_key"].items():
+            m = re.fullmatch(r".*\.(.+?)__mutmut_(\d+)", key)
+            by_func.setdefault(m[1], {})[int(m[2])] = code
+        files[path] = {func: [data["hash_by_function_name"].get(func),
+                              [codes.get(n) for n in range(1, max(codes) + 1)]]
+                       for func, codes in sorted(by_func.items())}
+    lines = ['{"about": "scripts/mutate.py: mutmut verdicts per mutated function (source hash, exit code of '
+             'mutant 1, 2, ...); null: not checked", "files": {']
+    for i, (path, functions) in enumerate(files.items()):
+        lines.append(f"  {json.dumps(path)}: {{")
+        rows = [f"    {json.dumps(func)}: {json.dumps(entry, separators=(',', ':'))}" for func, entry in functions.items()]
+        lines.append(",\n".join(rows))
+        lines.append("  }" + ("," if i < len(files) - 1 else ""))
+    lines.append("}}")
+    CARRIED.write_text("\n".join(lines) + "\n")
 
 
 def mutmut(*args: str, capture: bool = False) -> subprocess.CompletedProcess:
@@ -203,7 +282,8 @@ def main() -> int:
     ap.add_argument("--recheck", action="store_true",
                     help="with globs, run every matching mutant again (default: only those not checked yet)")
     ap.add_argument("--fresh", action="store_true", help="forget earlier results")
-    ap.add_argument("--report-only", action="store_true", help="only print the table of the last run")
+    ap.add_argument("--report-only", action="store_true",
+                    help="only print the table of the last run (and save its verdicts, as every run does)")
     ap.add_argument("--survivors", action="store_true", help="also show each survivor's diff")
     ap.add_argument("--output", type=Path, help="also write the table (markdown) to this file")
     args = ap.parse_args()
@@ -222,6 +302,7 @@ def main() -> int:
             if proc.returncode not in (0, 1):
                 print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
                 return proc.returncode
+    save()
     status = results()
     if not status:
         print("no mutmut results yet: run without --report-only first", file=sys.stderr)
