@@ -196,7 +196,8 @@ def save() -> None:
              'mutant 1, 2, ...); null: not checked", "files": {']
     for i, (path, functions) in enumerate(files.items()):
         lines.append(f"  {json.dumps(path)}: {{")
-        rows = [f"    {json.dumps(func)}: {json.dumps(entry, separators=(',', ':'))}" for func, entry in functions.items()]
+        rows = [f"    {json.dumps(func)}: {json.dumps(entry, separators=(',', ':'))}"
+                for func, entry in functions.items()]
         lines.append(",\n".join(rows))
         lines.append("  }" + ("," if i < len(files) - 1 else ""))
     lines.append("}}")
