@@ -39,6 +39,36 @@ const viewOf = (name) => {
 }
 """
 
+# Every value of every Select and up to 12 of every Slider of the page's first document, in
+# turn: which data sources ({source: [lengths seen]}) changed length (none should, in a
+# widget whose sources keep fixed lengths: see lossdocs.widgets.code.padded). After BOKEH_JS.
+LENGTHS_JS = r"""
+const lengthChanges = async (skip) => {
+  const settle = () => new Promise((r) => {  // a task after the change's microtasks (BokehJS's updates)
+    const c = new MessageChannel()
+    c.port1.onmessage = () => r()
+    c.port2.postMessage(0)
+  })
+  const models = [...doc().all_models]
+  const sources = models.filter((m) => m.type === "ColumnDataSource" && !skip.includes(m.name))
+  const seen = Object.fromEntries(sources.map((s) => [s.name, new Set([s.get_length()])]))
+  let moves = 0
+  for (const c of models.filter((m) => m.type === "Select" || m.type === "Slider")) {
+    const values = c.type === "Select" ? c.options.map((o) => (Array.isArray(o) ? o[0] : o))
+      : Array.from({length: Math.round((c.end - c.start) / c.step) + 1}, (_, i) => c.start + i * c.step).slice(0, 12)
+    const before = c.value
+    for (const v of [...values, before]) {
+      c.value = v
+      await settle()
+      moves++
+      for (const s of sources) seen[s.name].add(s.get_length())
+    }
+  }
+  const changed = Object.fromEntries(Object.entries(seen).filter(([, l]) => l.size > 1).map(([k, l]) => [k, [...l]]))
+  return {changed, moves, sources: sources.length}
+}
+"""
+
 
 def hydrate(page) -> None:
     """Make every widget of the page live now, as scrolling to each would (the site
@@ -159,3 +189,19 @@ def assert_clean(log) -> None:
     """The page logged no problems (``browser.watch``) and asked nothing of another host."""
     assert log.problems() == []
     assert [u for u in log.requests if not is_local(u)] == []
+
+
+def unpadded(values, keep: int, length: int) -> list:
+    """A source column the page keeps at a fixed ``length`` (lossdocs.widgets.code.padded):
+    its first ``keep`` values, after checking that it has that length and that the rest is
+    blank (NaN, or "" for text)."""
+    values = list(values)
+    assert len(values) == length, f"column of {len(values)} values, expected its fixed length {length}"
+    for v in values[keep:]:
+        assert v == "" or v is None or (isinstance(v, float) and np.isnan(v)), f"padding holds {v!r}"
+    return values[:keep]
+
+
+def blank(values) -> bool:
+    """Every value NaN (a padded source showing nothing)."""
+    return len(values) > 0 and all(v is None or (isinstance(v, float) and np.isnan(v)) for v in values)

@@ -27,10 +27,11 @@ pytestmark = pytest.mark.browser
 
 PAGE = "lessons/walking-downhill.html"
 ATLAS = widget.descent_atlas()
+T = widget.STEPS + 1  # the fixed length of a path or loss curve source (padded)
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
 SLOT = ".lossdocs-widget[data-widget=descent]"
 
-JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + r"""
+JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + pagetools.LENGTHS_JS + r"""
 const drawn = () => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0 || !Bokeh.index) return false
   if (!doc().roots().every((r) => Bokeh.index.get_by_id(r.id)?.has_finished())) return false
@@ -69,13 +70,14 @@ def assert_shows_the_atlas(page) -> None:
     step = int(v["step"])
     np.testing.assert_array_equal(s["path"]["x"], w)
     np.testing.assert_array_equal(s["path"]["y"], b)
-    np.testing.assert_array_equal(s["walked"]["x"], w[:step + 1])
+    np.testing.assert_array_equal(pagetools.unpadded(s["walked"]["x"], step + 1, T), w[:step + 1])
     assert s["now"] == {"x": [w[step]], "y": [b[step]]}
     np.testing.assert_array_equal(s["loss"]["y"], loss)
     assert s["loss_now"] == {"x": [step], "y": [loss[step]]}
     assert s["loss_title"].startswith(f"Step {step}: L ≈ {widget.show_loss(loss[step])}")
     if v["compare_select"] == "none":
-        assert s["cmp"]["x"] == [] and s["cmp_loss"]["y"] == []
+        assert pagetools.blank(s["cmp"]["x"]) and pagetools.blank(s["cmp_loss"]["y"])
+        assert len(s["cmp"]["x"]) == T and len(s["cmp_loss"]["y"]) == T
     else:
         cw, cb, closs = expected(v, v["compare_select"])
         np.testing.assert_array_equal(s["cmp"]["x"], cw)
@@ -84,7 +86,8 @@ def assert_shows_the_atlas(page) -> None:
     (w0, w1), (b0, b1) = widget.WINDOWS[v["preset_select"]]
     off = (w[step] < w0) | (w[step] > w1) | (b[step] < b0) | (b[step] > b1)
     if off:
-        assert "off the map" in s["map_title"] and s["fit"]["x"] == [] and len(s["off"]["x"]) >= 1
+        assert "off the map" in s["map_title"] and pagetools.blank(s["fit"]["y"])
+        assert len(s["off"]["x"]) == 2 and not pagetools.blank(s["off"]["x"][:1])  # one or two marks, padded
     else:
         assert s["map_title"] == f"Step {step}: w = {w[step]:.3f}, b = {b[step]:.3f}"
         cx = np.asarray(s["fit"]["x"])
@@ -130,6 +133,22 @@ def test_every_control_redraws_from_the_atlas(desktop):
     assert_clean(log)
 
 
+def test_no_control_changes_a_sources_length(desktop):
+    """Paths and loss curves keep T points, contours, targets and off-map marks their
+    longest state's, whatever the controls (padded): BokehJS re-indexes a source whose
+    length changes and updates its glyphs twice."""
+    page, log = desktop
+    got = js(page, "return lengthChanges([])")
+    assert got["changed"] == {} and got["moves"] > 30 and got["sources"] >= 15, got
+    lengths = js(page, "return Object.fromEntries(['descent_walked', 'compare_path', 'compare_loss_curve', "
+                       "'descent_contours', 'descent_targets', 'descent_off_map']"
+                       ".map((n) => [n, model(n).get_length()]))")
+    assert lengths == {"descent_walked": T, "compare_path": T, "compare_loss_curve": T,
+                       "descent_contours": ATLAS["pad"]["contours"], "descent_targets": ATLAS["pad"]["targets"],
+                       "descent_off_map": 2}
+    assert_clean(log)
+
+
 def test_switching_targets_or_loss_does_not_lay_the_widget_out_again(desktop):
     """The loss axis's tick labels keep one width over every target set and loss, so a
     switch only repaints: BokehJS lays the whole widget out again when a side panel's size
@@ -162,7 +181,7 @@ def test_a_state_link_opens_that_state_and_a_path_off_the_map_is_marked(browser,
         assert js(page, "return values()")["preset_select"] == "sloped_line"
         assert_shows_the_atlas(page)
         s = js(page, "return state()")
-        assert "off the map" in s["map_title"] and len(s["off"]["x"]) == 2  # where it left, and now
+        assert "off the map" in s["map_title"] and not pagetools.blank(s["off"]["x"][1:])  # where it left, and now
         (w0, w1), (b0, b1) = widget.WINDOWS["sloped_line"]
         for x, y in zip(s["off"]["x"], s["off"]["y"]):
             assert w0 <= x <= w1 and b0 <= y <= b1 and (x in (w0, w1) or y in (b0, b1))  # on the edge

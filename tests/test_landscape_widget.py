@@ -254,6 +254,38 @@ def test_javascript_grid_codes_is_the_python_decode_grid():
         assert bodies and all(b.startswith(js("grid_codes.js")) for b in bodies)
 
 
+def test_javascript_padded_is_the_python_padded():
+    """pad.js's padded() (shared by the landscape and descent callbacks), run in V8 on an
+    array, a typed array and text, gives code.padded()'s values; padded() refuses a length
+    shorter than its values; both callbacks are built with pad.js before their body, and
+    the pad lengths are the longest states'."""
+    from py_mini_racer import MiniRacer
+
+    from lossdocs.widgets import descent as dw
+    from lossdocs.widgets.code import js, padded
+
+    ctx = MiniRacer()
+    ctx.eval((Path(widget.__file__).parent / "pad.js").read_text())
+    for values, n, blank, js_values, js_blank in (([1.5, -2.0], 5, None, "[1.5, -2]", "null"),
+                                                  ([0.25, 3.0, 7.0], 3, None, "new Float64Array([0.25, 3, 7])", "null"),
+                                                  (["0.1", "1"], 4, "", '["0.1", "1"]', '""'),
+                                                  ([], 2, None, "[]", "null")):
+        got = json.loads(ctx.eval(f"JSON.stringify(padded({js_values}, {n}, {js_blank}))"))
+        assert got == padded(values, n, blank) and len(got) == n
+    assert padded([1.0], 3, np.nan)[0] == 1.0 and np.isnan(padded([1.0], 3, np.nan)[1:]).all()
+    with pytest.raises(ValueError, match="n must be at least len"):
+        padded([1, 2, 3], 2, 0)
+    for built in (widget.build(), dw.build()):
+        bodies = [cb.code for cb in built.select({"type": CustomJS}) if "padded(" in cb.code]
+        assert bodies and all(js("pad.js") in b for b in bodies)
+    pad = widget.pad_lengths(ATLAS)
+    grids = ATLAS["grids"].values()
+    assert pad["contours"] == max(len(g["contours"]["x"]) for g in grids)
+    assert pad["labels"] == max(len(g["contours"]["lt"]) for g in grids)
+    assert pad["targets"] == max(len(p["x"]) for p in ATLAS["presets"].values())
+    assert min(len(g["contours"]["x"]) for g in grids) < pad["contours"]  # the padding is needed
+
+
 def test_page_loss_reproduces_loss_at_for_every_preset_and_choice():
     """The mean of the interpolated losses over the targets (the readout's number) equals
     landscape.loss_at to 1e-5 relative at random (w, b) of every preset's window."""

@@ -8,7 +8,9 @@
 // sl_lr, sl_step, src_img, bar_mapper, src_cont, src_min, src_starts, src_path,
 // src_walked, src_cmp, src_cmp_walked, src_now, src_cmp_now, src_off, src_loss,
 // src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, src_pts, heat, loss_plot,
-// fit, labels (optimiser key -> label).
+// fit, labels (optimiser key -> label). Sources refilled with a different number of
+// points keep one length (pad.js): T for paths and loss curves, atlas.pad for the
+// contours, targets and off-map marks, the curve's for a fit.
 
 const event = cb_obj.event_name  // "tap", or undefined for a control
 const presetName = sel_preset.value
@@ -17,6 +19,8 @@ const T = atlas.steps + 1
 const step = sl_step.value
 const [w0, w1] = preset.w_range
 const [b0, b1] = preset.b_range
+const pad = atlas.pad
+const none = padded([], T, NaN)  // what a path or loss curve shows when there is none
 
 // The model's forward pass: the one computation the page is allowed.
 function forward(w, b, xs) {
@@ -64,12 +68,14 @@ function showLoss(v) {
 
 function showPath(p, full, walked, now) {
   if (full !== null) full.data = {x: p.w, y: p.b}
-  walked.data = {x: p.w.slice(0, step + 1), y: p.b.slice(0, step + 1)}
+  walked.data = {x: padded(p.w.slice(0, step + 1), T, NaN), y: padded(p.b.slice(0, step + 1), T, NaN)}
   now.data = {x: [p.w[step]], y: [p.b[step]]}
 }
 
+// A path's fit at this step; none when there is no path or it is off the map.
 function showFit(p, source) {
-  source.data = p.off[step] ? {x: [], y: []} : {x: preset.curve_x, y: forward(p.w[step], p.b[step], preset.curve_x)}
+  const xs = preset.curve_x
+  source.data = {x: xs, y: p === null || p.off[step] ? padded([], xs.length, NaN) : forward(p.w[step], p.b[step], xs)}
 }
 
 function update() {
@@ -83,7 +89,7 @@ function update() {
     src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
                     dw: [w1 - w0], dh: [b1 - b0]}
     bar_mapper.setv({low: grid.low, high: grid.high})
-    src_cont.data = {x: grid.contours.x, y: grid.contours.y}
+    src_cont.data = {x: padded(grid.contours.x, pad.contours, NaN), y: padded(grid.contours.y, pad.contours, NaN)}
     src_min.data = {x: [grid.min[0]], y: [grid.min[1]]}
     const [lo, hi] = atlas.loss_ranges[presetName + "|" + lossKey]
     loss_plot.y_range.setv({start: lo, end: hi, reset_start: lo, reset_end: hi})
@@ -94,7 +100,7 @@ function update() {
     heat.x_range.setv(frame(vw[0], vw[1]))
     heat.y_range.setv(frame(vb[0], vb[1]))
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
-    src_pts.data = {x: preset.x, y: preset.y}
+    src_pts.data = {x: padded(preset.x, pad.targets, NaN), y: padded(preset.y, pad.targets, NaN)}
     src_starts.data = {x: preset.starts.map((s) => s[0]), y: preset.starts.map((s) => s[1])}
     sel_start.options = atlas.start_keys.map((key, k) => [key, preset.start_labels[k]])
   }
@@ -107,7 +113,10 @@ function update() {
   src_loss_now.data = {x: [step], y: [p.loss[step]]}
   span.location = step
   if (compare === null) {
-    for (const s of [src_cmp, src_cmp_walked, src_cmp_now, src_fit_cmp, src_loss_cmp]) s.data = {x: [], y: []}
+    for (const s of [src_cmp, src_cmp_walked]) s.data = {x: none, y: none}
+    src_cmp_now.data = {x: [NaN], y: [NaN]}
+    src_loss_cmp.data = {x: [...Array(T).keys()], y: none}
+    showFit(null, src_fit_cmp)
   } else {
     showPath(compare, whole ? src_cmp : null, src_cmp_walked, src_cmp_now)
     showFit(compare, src_fit_cmp)
@@ -124,7 +133,7 @@ function update() {
       offY.push(Math.min(Math.max(p.b[k], b0), b1))
     }
   }
-  src_off.data = {x: offX, y: offY}
+  src_off.data = {x: padded(offX, 2, NaN), y: padded(offY, 2, NaN)}
 
   // The readouts (plot titles; descent.py writes the same lines for the opening state).
   heat.title.text = p.off[step] ? `Step ${step}: off the map (${labels[sel_opt.value]} left the window)`

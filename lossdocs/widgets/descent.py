@@ -54,7 +54,7 @@ from bokeh.plotting import figure
 from lossdocs import descent, landscape
 from lossdocs.widgets import landscape as lw
 from lossdocs.widgets import style
-from lossdocs.widgets.code import js
+from lossdocs.widgets.code import js, padded
 
 PRESETS = ("two_points", "sloped_line")
 # The map's window per target set: the landscape's for two points; wider in b for the
@@ -233,6 +233,9 @@ def descent_atlas() -> dict:
         "loss_min": kmin, "loss_table": 10.0 ** (np.arange(kmin, kmax + 1) / LOSS_SCALE),
         "paths_shape": list(paths.shape), "curves_shape": list(curves.shape),
         "loss_floor": LOSS_FLOOR,
+        # The length each refilled source keeps (code.padded): its longest state's.
+        "pad": {"contours": max(len(g["contours"]["x"]) for g in grids.values()),
+                "targets": max(len(p["x"]) for p in presets.values())},
     }
 
 
@@ -286,8 +289,9 @@ def build():
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
                              orientation="horizontal", height=12, padding=4, title_standoff=4,
                              background_fill_color=None, name="descent_colour_bar"), "below")
-    cont = grid["contours"]
-    src_cont = ColumnDataSource({"x": cont["x"], "y": cont["y"]}, name="descent_contours")
+    cont, pad, T = grid["contours"], atlas["pad"], STEPS + 1
+    src_cont = ColumnDataSource({"x": padded(cont["x"], pad["contours"], np.nan),
+                                 "y": padded(cont["y"], pad["contours"], np.nan)}, name="descent_contours")
     heat.line("x", "y", source=src_cont, color="white", alpha=0.5, line_width=1)
     src_min = ColumnDataSource({"x": [grid["min"][0]], "y": [grid["min"][1]]}, name="descent_minimum")
     heat.scatter("x", "y", source=src_min, marker="star", size=15, fill_color=lw.MIN_COLOR,
@@ -298,20 +302,22 @@ def build():
                  line_width=1.2)
     # The path: all of it faint, the part walked so far solid, the current step marked.
     src_path = ColumnDataSource({"x": pw, "y": pb}, name="descent_path")
-    src_walked = ColumnDataSource({"x": pw[:step + 1], "y": pb[:step + 1]}, name="descent_walked")
-    src_cmp = ColumnDataSource({"x": [], "y": []}, name="compare_path")
-    src_cmp_walked = ColumnDataSource({"x": [], "y": []}, name="compare_walked")
+    src_walked = ColumnDataSource({"x": padded(pw[:step + 1], T, np.nan), "y": padded(pb[:step + 1], T, np.nan)},
+                                  name="descent_walked")
+    nothing = padded([], T, np.nan)  # no comparison path yet
+    src_cmp = ColumnDataSource({"x": nothing, "y": nothing}, name="compare_path")
+    src_cmp_walked = ColumnDataSource({"x": nothing, "y": nothing}, name="compare_walked")
     heat.line("x", "y", source=src_path, color=PATH_COLOR, alpha=0.35, line_width=1.5)
     heat.line("x", "y", source=src_cmp, color=COMPARE_MAP_COLOR, alpha=0.35, line_width=1.5, line_dash="dashed")
     heat.line("x", "y", source=src_walked, color=PATH_COLOR, line_width=2.5)
     heat.scatter("x", "y", source=src_walked, size=3.5, color=PATH_COLOR)
     heat.line("x", "y", source=src_cmp_walked, color=COMPARE_MAP_COLOR, line_width=2.5, line_dash="dashed")
     src_now = ColumnDataSource({"x": [pw[step]], "y": [pb[step]]}, name="descent_now")
-    src_cmp_now = ColumnDataSource({"x": [], "y": []}, name="compare_now")
+    src_cmp_now = ColumnDataSource({"x": [np.nan], "y": [np.nan]}, name="compare_now")
     heat.scatter("x", "y", source=src_cmp_now, size=12, fill_color=COMPARE_MAP_COLOR, line_color="black",
                  line_width=1.5, marker="square")
     heat.scatter("x", "y", source=src_now, size=13, fill_color=PATH_COLOR, line_color="black", line_width=1.5)
-    src_off = ColumnDataSource({"x": [], "y": []}, name="descent_off_map")
+    src_off = ColumnDataSource({"x": [np.nan, np.nan], "y": [np.nan, np.nan]}, name="descent_off_map")
     heat.scatter("x", "y", source=src_off, marker="triangle", size=12, fill_color=OFF_COLOR,
                  line_color="white", line_width=1)
 
@@ -324,7 +330,7 @@ def build():
                        border_fill_color=None)
     steps = np.arange(STEPS + 1)
     src_loss = ColumnDataSource({"x": steps, "y": pl}, name="loss_curve")
-    src_loss_cmp = ColumnDataSource({"x": [], "y": []}, name="compare_loss_curve")
+    src_loss_cmp = ColumnDataSource({"x": steps, "y": nothing}, name="compare_loss_curve")
     src_loss_now = ColumnDataSource({"x": [step], "y": [pl[step]]}, name="loss_now")
     loss_plot.line("x", "y", source=src_loss, color=LINE_COLOR, line_width=2)
     loss_plot.line("x", "y", source=src_loss_cmp, color=COMPARE_COLOR, line_width=2, line_dash="dashed")
@@ -339,8 +345,9 @@ def build():
                  x_axis_label="x (input)", y_axis_label="y", x_range=(cx[0], cx[-1]), y_range=(-1.25, 1.25),
                  background_fill_color=None, border_fill_color=None)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(pw[step] * cx + pb[step])}, name="fit_curve")
-    src_fit_cmp = ColumnDataSource({"x": [], "y": []}, name="compare_fit_curve")
-    src_pts = ColumnDataSource({"x": xs, "y": ys}, name="descent_targets")
+    src_fit_cmp = ColumnDataSource({"x": cx, "y": padded([], len(cx), np.nan)}, name="compare_fit_curve")
+    src_pts = ColumnDataSource({"x": padded(xs, pad["targets"], np.nan), "y": padded(ys, pad["targets"], np.nan)},
+                               name="descent_targets")
     fit.line("x", "y", source=src_fit, color=LINE_COLOR, line_width=2.5)
     fit.line("x", "y", source=src_fit_cmp, color=COMPARE_COLOR, line_width=2, line_dash="dashed")
     fit.scatter("x", "y", source=src_pts, size=8, color=lw.TARGET_COLOR, line_color="white")
@@ -387,7 +394,7 @@ def build():
         src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp, src_pts=src_pts,
         heat=heat, loss_plot=loss_plot, fit=fit, labels=OPTIMIZER_LABELS,
     )
-    cb = CustomJS(args=args, code=js("grid_codes.js", "descent.js"))
+    cb = CustomJS(args=args, code=js("grid_codes.js", "pad.js", "descent.js"))
     for control in (sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch, sl_lr, sl_step):
         control.js_on_change("value", cb)
     heat.add_tools(TapTool(renderers=[r_img]))

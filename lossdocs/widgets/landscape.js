@@ -10,7 +10,8 @@
 // prompt (the pointer readout's text before the pointer has moved), and point:
 // the clicked (w, b), one row or none, which a tap writes and the page's state
 // code sets from an address (#loss-landscape?...&w=1&b=-0.16); its change
-// places the fit, so a tap and a link do the same thing.
+// places the fit, so a tap and a link do the same thing. Sources refilled with a
+// different number of points keep the length atlas.pad gives them (pad.js).
 
 const event = cb_obj.event_name  // "tap", "mousemove", or undefined for a control or the point
 const presetName = sel_preset.value
@@ -21,6 +22,7 @@ const choice = atlas.choices.find((c) => c.name === lossName &&
 const table = atlas.tables[choice.key]
 const kinks = atlas.kinks[choice.key]
 const nodes = atlas.nodes
+const pad = atlas.pad
 
 // The model's forward pass: the one computation the page is allowed.
 function forward(w, b, xs) {
@@ -68,7 +70,9 @@ function showFit(w, b, how) {
   const {value, yhat} = lossAt(w, b)
   src_now.data = {x: [w], y: [b]}
   src_fit.data = {x: preset.curve_x, y: forward(w, b, preset.curve_x)}
-  src_res.data = {x0: preset.x, y0: preset.y, x1: preset.x, y1: yhat}
+  const n = pad.targets
+  src_res.data = {x0: padded(preset.x, n, NaN), y0: padded(preset.y, n, NaN), x1: padded(preset.x, n, NaN),
+                  y1: padded(yhat, n, NaN)}
   readout.text = `w = ${show(w, 3)}, b = ${show(b, 3)}: ` +
     `${choice.label} L = ${value.toPrecision(4)} (${how})`
 }
@@ -103,8 +107,10 @@ if (event === "mousemove") {
   src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
                   dw: [w1 - w0], dh: [b1 - b0]}
   bar_mapper.setv({low: grid.low, high: grid.high})
-  src_cont.data = {x: grid.contours.x, y: grid.contours.y}
-  src_lab.data = {x: grid.contours.lx, y: grid.contours.ly, text: grid.contours.lt}
+  const c = grid.contours
+  src_cont.data = {x: padded(c.x, pad.contours, NaN), y: padded(c.y, pad.contours, NaN)}
+  src_lab.data = {x: padded(c.lx, pad.labels, NaN), y: padded(c.ly, pad.labels, NaN),
+                  text: padded(c.lt, pad.labels, "")}
   src_marks.data = {x: [preset.start[0], grid.min[0]], y: [preset.start[1], grid.min[1]],
                     marker: ["circle", "star"], color: src_marks.data.color}
 
@@ -121,7 +127,7 @@ if (event === "mousemove") {
     const highs = Math.max(1.1, Math.max(...preset.y) + 0.2)
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
     fit.y_range.setv(frame(lows, highs))
-    src_pts.data = {x: preset.x, y: preset.y}
+    src_pts.data = {x: padded(preset.x, pad.targets, NaN), y: padded(preset.y, pad.targets, NaN)}
     w = preset.start[0]
     b = preset.start[1]
     how = "start"

@@ -48,7 +48,7 @@ from bokeh.plotting import figure
 
 from lossdocs import landscape, losses
 from lossdocs.widgets import style
-from lossdocs.widgets.code import js
+from lossdocs.widgets.code import js, padded
 
 GRID = 161                 # cells per axis shipped to the page
 LEVELS = 127               # 7-bit colour codes: 128 colours; 8 bits cost ~30 KB more a page
@@ -284,7 +284,15 @@ def browser_payload(atlas: dict) -> dict:
     keys = list(atlas["grids"])
     grids = {k: {**{f: v for f, v in g.items() if f != "codes"}, "index": i}
              for i, (k, g) in enumerate(atlas["grids"].items())}
-    return {**atlas, "grids": grids, "codes": np.stack([atlas["grids"][k]["codes"] for k in keys])}
+    return {**atlas, "grids": grids, "codes": np.stack([atlas["grids"][k]["codes"] for k in keys]),
+            "pad": pad_lengths(atlas)}
+
+
+def pad_lengths(atlas: dict) -> dict:
+    """The length each refilled source keeps (code.padded): its longest state's."""
+    contours = [g["contours"] for g in atlas["grids"].values()]
+    return {"contours": max(len(c["x"]) for c in contours), "labels": max(len(c["lt"]) for c in contours),
+            "targets": max(len(p["x"]) for p in atlas["presets"].values())}
 
 
 def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
@@ -384,9 +392,12 @@ def build(preset_name: str = DEFAULT_PRESET):
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
                              orientation="horizontal", height=12, padding=4, title_standoff=4,
                              background_fill_color=None, name="colour_bar"), "below")
-    cont = entry["contours"]
-    src_cont = ColumnDataSource({"x": cont["x"], "y": cont["y"]}, name="contours")
-    src_lab = ColumnDataSource({"x": cont["lx"], "y": cont["ly"], "text": cont["lt"]}, name="contour_labels")
+    cont, pad = entry["contours"], pad_lengths(atlas)
+    src_cont = ColumnDataSource({"x": padded(cont["x"], pad["contours"], np.nan),
+                                 "y": padded(cont["y"], pad["contours"], np.nan)}, name="contours")
+    src_lab = ColumnDataSource({"x": padded(cont["lx"], pad["labels"], np.nan),
+                                "y": padded(cont["ly"], pad["labels"], np.nan),
+                                "text": padded(cont["lt"], pad["labels"], "")}, name="contour_labels")
     heat.line("x", "y", source=src_cont, color="white", alpha=0.65, line_width=1.2)
     heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size=f"{LABEL_FONT_PX}px",
               text_align="center", text_baseline="middle", background_fill_color="#222222",
@@ -418,8 +429,10 @@ def build(preset_name: str = DEFAULT_PRESET):
         f.toolbar.active_scroll = None
         style.toolbar(f)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(ws * cx + bs)}, name="fit_curve")
-    src_pts = ColumnDataSource({"x": xs, "y": ys}, name="targets")
-    src_res = ColumnDataSource({"x0": xs, "y0": ys, "x1": xs, "y1": np.tanh(ws * xs + bs)}, name="residuals")
+    n = pad["targets"]
+    src_pts = ColumnDataSource({"x": padded(xs, n, np.nan), "y": padded(ys, n, np.nan)}, name="targets")
+    src_res = ColumnDataSource({"x0": padded(xs, n, np.nan), "y0": padded(ys, n, np.nan), "x1": padded(xs, n, np.nan),
+                                "y1": padded(np.tanh(ws * xs + bs), n, np.nan)}, name="residuals")
     fit.segment("x0", "y0", "x1", "y1", source=src_res, color=RESIDUAL_COLOR, line_width=2)
     fit.line("x", "y", source=src_fit, color=FIT_COLOR, line_width=3)
     fit.scatter("x", "y", source=src_pts, size=9, color=TARGET_COLOR, line_color="white")
@@ -442,7 +455,8 @@ def build(preset_name: str = DEFAULT_PRESET):
         src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
         src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
         readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT, point=src_point,
-        map_views={k: map_view(p) for k, p in atlas["presets"].items()}), code=js("grid_codes.js", "landscape.js"))
+        map_views={k: map_view(p) for k, p in atlas["presets"].items()}),
+        code=js("grid_codes.js", "pad.js", "landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
     # Taps only select the image (which draws the same either way), so the
