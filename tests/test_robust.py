@@ -397,6 +397,8 @@ def test_bad_arguments_of_pulls_objective_and_curvature():
     f = robust.fit_line("mse", X13, Y13)
     with pytest.raises(ValueError, match=r"pulls: 'fit' must be a LineFit"):
         robust.pulls((f.w, f.b), X13, Y13)
+    with pytest.raises(ValueError, match=r"got tuple$"):  # the type it was given, named
+        robust.pulls((f.w, f.b), X13, Y13)
     with pytest.raises(ValueError, match=r"pulls: 'x' and 'y' must be 1-D arrays of one length"):
         robust.pulls(f, X13, Y13[:5])
     with pytest.raises(ValueError, match=r"objective: 'w' and 'b' must be finite"):
@@ -409,6 +411,25 @@ def test_bad_arguments_of_pulls_objective_and_curvature():
         robust.curvature("mse", [0.0, math.inf])
     with pytest.raises(ValueError, match=r"barron: parameter 'scale'"):
         robust.curvature("barron", 1.0, scale=-1.0)
+
+
+@pytest.mark.parametrize("name, params, method, global_minimum", [
+    ("mae", {}, "exact: best line through two points (weighted median slopes)", True),
+    ("mse", {}, "least squares in closed form, then Newton", True),
+    ("huber", {"delta": 0.5}, "IRLS from the least-absolute-deviations line, then Newton", True),
+    ("barron", {"alpha": 1.0}, "IRLS from the least-absolute-deviations line, then Newton", True),
+    ("barron", {"alpha": 0.999}, "IRLS from the least-absolute-deviations line, then Newton", False),
+])
+def test_each_fit_says_how_its_minimum_was_found(name, params, method, global_minimum):
+    """LineFit.method names the route taken, word for word as the module docstring and the
+    lesson's table describe it; global_minimum is False exactly for Barron below alpha 1.
+    MSE starts at its closed-form line, so Newton has nothing left to do; MAE takes none."""
+    f = robust.fit_line(name, X13, Y13, **params)
+    assert f.method == method and f.global_minimum is global_minimum
+    if name == "mae":
+        assert f.iterations == 0
+    if name == "mse":
+        assert f.iterations <= 1
 
 
 def test_line_fit_is_frozen_and_inputs_are_not_modified():
