@@ -198,10 +198,15 @@ def unpadded(values, keep: int, length: int) -> list:
     values = list(values)
     assert len(values) == length, f"column of {len(values)} values, expected its fixed length {length}"
     for v in values[keep:]:
-        assert v == "" or v is None or (isinstance(v, float) and np.isnan(v)), f"padding holds {v!r}"
+        assert v == "" or _nan(v), f"padding holds {v!r}"
     return values[:keep]
 
 
 def blank(values) -> bool:
     """Every value NaN (a padded source showing nothing)."""
-    return len(values) > 0 and all(v is None or (isinstance(v, float) and np.isnan(v)) for v in values)
+    return len(values) > 0 and all(_nan(v) for v in values)
+
+
+def _nan(v) -> bool:
+    """NaN as the page hands it back (a float NaN, or None where JSON had to carry it)."""
+    return v is None or (isinstance(v, float) and np.isnan(v))

@@ -21,6 +21,7 @@ const [w0, w1] = preset.w_range
 const [b0, b1] = preset.b_range
 const pad = atlas.pad
 const none = padded([], T, NaN)  // what a path or loss curve shows when there is none
+const steps = [...Array(T).keys()]  // a loss curve's x
 
 // The model's forward pass: the one computation the page is allowed.
 function forward(w, b, xs) {
@@ -109,18 +110,18 @@ function update() {
   const compare = sel_cmp.value === "none" ? null : walk(sel_cmp.value)
   showPath(p, whole ? src_path : null, src_walked, src_now)
   showFit(p, src_fit)
-  if (whole) src_loss.data = {x: [...Array(T).keys()], y: p.loss}
+  if (whole) src_loss.data = {x: steps, y: p.loss}
   src_loss_now.data = {x: [step], y: [p.loss[step]]}
   span.location = step
   if (compare === null) {
     for (const s of [src_cmp, src_cmp_walked]) s.data = {x: none, y: none}
     src_cmp_now.data = {x: [NaN], y: [NaN]}
-    src_loss_cmp.data = {x: [...Array(T).keys()], y: none}
+    src_loss_cmp.data = {x: steps, y: none}
     showFit(null, src_fit_cmp)
   } else {
     showPath(compare, whole ? src_cmp : null, src_cmp_walked, src_cmp_now)
     showFit(compare, src_fit_cmp)
-    if (whole) src_loss_cmp.data = {x: [...Array(T).keys()], y: compare.loss}
+    if (whole) src_loss_cmp.data = {x: steps, y: compare.loss}
   }
 
   // Where the path has left the map: its first step beyond, and the current one, at the edge.

@@ -233,9 +233,7 @@ def descent_atlas() -> dict:
         "loss_min": kmin, "loss_table": 10.0 ** (np.arange(kmin, kmax + 1) / LOSS_SCALE),
         "paths_shape": list(paths.shape), "curves_shape": list(curves.shape),
         "loss_floor": LOSS_FLOOR,
-        # The length each refilled source keeps (code.padded): its longest state's.
-        "pad": {"contours": max(len(g["contours"]["x"]) for g in grids.values()),
-                "targets": max(len(p["x"]) for p in presets.values())},
+        "pad": lw.pad_lengths({"grids": grids, "presets": presets}),
     }
 
 

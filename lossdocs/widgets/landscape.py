@@ -289,7 +289,8 @@ def browser_payload(atlas: dict) -> dict:
 
 
 def pad_lengths(atlas: dict) -> dict:
-    """The length each refilled source keeps (code.padded): its longest state's."""
+    """The length each refilled source keeps (code.padded): its longest state's, over an
+    atlas's grids (contours and labels) and presets (targets). The descent atlas uses it too."""
     contours = [g["contours"] for g in atlas["grids"].values()]
     return {"contours": max(len(c["x"]) for c in contours), "labels": max(len(c["lt"]) for c in contours),
             "targets": max(len(p["x"]) for p in atlas["presets"].values())}
