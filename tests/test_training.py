@@ -192,6 +192,34 @@ def test_bad_arguments_name_the_parameter(kwargs, name):
         T.train_run(**args)
 
 
+def test_epochs_run_from_one_to_a_million():
+    """The documented range of ``epochs`` is [1, 1e6]: one epoch is a run, one more than a
+    million is refused before any training starts."""
+    run = T.train_run(3, 10, 0.1, 0.0, epochs=1)
+    assert run.train_loss.size >= 1 and np.isfinite(run.train_loss).all()
+    with pytest.raises(ValueError, match=r"^epochs must be an integer in \[1, 1e\+06\], got 1000001$"):
+        T.train_run(3, 10, 0.1, 0.0, epochs=1_000_001)
+    with pytest.raises(ValueError, match=r"^epochs must be an integer in \[1, 1e\+06\], got 0$"):
+        T.train_grid(epochs=0)
+
+
+def test_forward_computes_in_float64_whatever_it_is_given():
+    """Float32 weights or inputs (a notebook user's torch tensors, say) are widened first:
+    the output is the float64 network's to rounding, not float32's seven digits."""
+    rng = np.random.default_rng(3)
+    weights64 = [rng.normal(size=6), rng.normal(size=6), rng.normal(size=6), rng.normal()]
+    x64 = np.linspace(-2, 2, 41)
+    # inputs exactly representable in float32, so both calls see the same numbers
+    weights64 = [np.float32(w).astype(np.float64) for w in weights64]
+    x64 = x64.astype(np.float32).astype(np.float64)
+    expected = np.tanh(x64[:, None] * weights64[0] + weights64[1]) @ weights64[2] + weights64[3]
+    weights32 = [np.asarray(w, dtype=np.float32) for w in weights64]
+    for weights, x in [(weights32, x64), (weights64, x64.astype(np.float32)), (weights32, x64.astype(np.float32))]:
+        out = T.forward(weights, x)
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out, expected, rtol=1e-14, atol=1e-14)
+
+
 def test_bad_grid_is_refused():
     with pytest.raises(ValueError, match="grid must be a dict with the keys"):
         T.train_grid({"hidden": (1,)})
