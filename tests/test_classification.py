@@ -688,3 +688,15 @@ def test_fit_logistic_refuses_classes_that_only_meet_at_one_x(x, y):
     with pytest.raises(ValueError) as info:
         fit_logistic(x, y)
     assert str(info.value) == SEPARABLE
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-10, 1e-26, 1e-200, 1e100])
+def test_positive_definite_does_not_depend_on_the_hessians_units(scale):
+    """The Newton damping test is relative: a well-conditioned Hessian counts as positive
+    definite at any scale (a loss in other units, a tiny dataset weight), and a
+    rank-one one never does, whatever rounding leaves in its last pivot."""
+    well = np.array([[2.0, 0.5], [0.5, 1.0]])
+    assert cls._positive_definite(scale * well)
+    for eps in (0.0, 1e-14):  # singular, and singular up to rounding
+        assert not cls._positive_definite(scale * np.array([[1.0, 1.0], [1.0, 1.0 + eps]]))
+    assert cls._positive_definite(scale * np.array([[1.0, 1.0], [1.0, 1.0 + 1e-9]]))  # ill-conditioned, but real
