@@ -112,6 +112,21 @@ def test_mse_is_the_least_squares_line(data):
         np.testing.assert_allclose([g.w, g.b], [f.w, f.b], rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.parametrize("scale, offset", [(1e-3, 0.0), (1e-6, 0.0), (1.0, 1e10), (1e-3, 1e8)])
+def test_mse_line_in_other_units_of_x(scale, offset):
+    """x in thousandths or millionths, or counted from 1e8 or 1e10: still np.polyfit's line
+    (on x measured from the offset, so the reference itself is well conditioned; with the
+    offset, as many digits of w are lost as x's spread is below its size, about 8). The
+    closed form must not take a small spread of x, or a large offset, for x values that are
+    all equal."""
+    x = X13 * scale + offset
+    f = fit("mse", x, Y13)
+    w, b = np.polyfit(X13 * scale, Y13, 1)
+    assert f.w == pytest.approx(w, rel=1e-12 if offset == 0 else 1e-6)
+    # w x + b at x = 1e10 cancels two numbers near 1e10: a few ulps of 1e10 (2e-6 each) remain.
+    assert f.predict(x[[0, -1]]) == pytest.approx([b, w * X13[-1] * scale + b], rel=1e-6, abs=1e-4)
+
+
 def torch_lbfgs(name, x, y, params):
     """Minimise the mean of the torch formula with L-BFGS (strong Wolfe), float64."""
     theta = torch.zeros(2, dtype=torch.float64, requires_grad=True)
@@ -162,7 +177,7 @@ def test_robust_losses_ignore_the_outliers_that_drag_mse():
         assert miss(fit("barron", X13, Y13, alpha=alpha)) < 0.2, alpha
 
 
-@pytest.mark.parametrize("name, params", [("huber", {}), ("log_cosh", {}), ("barron", {}),
+@pytest.mark.parametrize("name, params", [("mse", {}), ("huber", {}), ("log_cosh", {}), ("barron", {}),
                                           ("barron", {"alpha": 0.0}), ("barron", {"alpha": -2.0}),
                                           ("barron", {"alpha": -math.inf, "scale": 0.7}),
                                           ("barron", {"alpha": 1e-12}), ("barron", {"alpha": 2 - 1e-12})])
@@ -206,6 +221,102 @@ def test_non_convex_barron_starts_from_the_mae_line_and_stays_in_its_valley():
         assert not f.global_minimum
         assert abs(f.w - mae.w) < 0.05 and abs(f.b - mae.b) < 0.3
         assert "IRLS" in f.method
+
+
+@pytest.mark.parametrize("data", ["thirteen", "n60"])
+@pytest.mark.parametrize("name, params", [("huber", {}), ("huber", {"delta": 0.05}), ("log_cosh", {}),
+                                          ("barron", {"alpha": 1.0, "scale": 0.05}),
+                                          ("barron", {"alpha": 1.5, "scale": 0.02})])
+def test_convex_fits_finish_with_newton_in_a_few_steps(name, params, data):
+    """The convex fits take at most 20 IRLS steps, then Newton's method, which converges
+    quadratically: a few more steps reach 1e-10. A scale or delta far below the residuals
+    makes IRLS alone crawl (over 100 steps for Huber at delta 0.05, and for Barron at
+    alpha 1.5 and c = 0.02 it stalls above 1e-10), so a Newton step that is never taken or
+    never accepted shows here."""
+    x, y = DATASETS[data]
+    f = fit(name, x, y, **params)
+    assert f.iterations <= 20 + 5 and f.grad_norm < 1e-10, (f.iterations, f.grad_norm)
+
+
+@pytest.mark.parametrize("alpha", [2.0, 1.5, 1.0, 0.0])
+def test_a_small_scale_on_data_close_to_a_line_still_reaches_1e_10(alpha):
+    """27 points on an integer x grid with y rounded to 0.1, none more than 0.041 from the
+    least-squares line, fitted with Barron's scale c = 0.01: near the minimum the mean loss
+    stops changing at float64 precision before the gradient is below 1e-10, so the last
+    Newton steps must be accepted on a shrinking gradient alone (a loss not above the
+    current one to rounding). Without that the fit stalls at 1e-8 to 1e-7 and raises."""
+    x = np.array([-3, 2, 2, 4, 3, 4, 4, 4, -5, -1, 3, -5, -4, 5, 5, 3, 3, -1, 2, 3, 5, -3, -1, -1, -3, 5, 4.0])
+    y = np.array([4.3, -0.6, -0.6, -2.5, -1.6, -2.5, -2.5, -2.5, 6.2, 2.3, -1.6, 6.2, 5.2, -3.5, -3.5, -1.6,
+                  -1.6, 2.3, -0.6, -1.6, -3.5, 4.3, 2.3, 2.3, 4.3, -3.5, -2.5])
+    f = fit("barron", x, y, alpha=alpha, scale=0.01)
+    g = losses.get("barron").grad(f.w * x + f.b, y, alpha=alpha, scale=0.01)
+    assert f.grad_norm < 1e-10 and math.hypot(np.mean(g * x), np.mean(g)) < 1e-10
+    assert f.iterations <= 40 and abs(f.w + 0.97) < 0.005
+
+
+def irls_reference(x, y, w, b, alpha, scale):
+    """Plain IRLS for Barron's loss from (w, b): np.polyfit with the weights loss'(r) / r
+    (1 / c^2 at r = 0), until (w, b) stops moving. Returns (w, b) and the number of steps
+    taken from points where the gradient norm was still above 1e-4."""
+    grad = losses.get("barron").grad
+    far = 0
+    for _ in range(5000):
+        r = w * x + b - y
+        g = grad(r, 0.0, alpha=alpha, scale=scale)
+        far += math.hypot(np.mean(g * x), np.mean(g)) > 1e-4
+        weights = np.where(r == 0, scale ** -2.0, g / np.where(r == 0, 1.0, r))
+        w_new, b_new = np.polyfit(x, y, 1, w=np.sqrt(weights))
+        if abs(w_new - w) <= 1e-15 * abs(w) and abs(b_new - b) <= 1e-15 * (1 + abs(b)):
+            break
+        w, b = w_new, b_new
+    return (w_new, b_new), far
+
+
+# Integer points on x = -4 ... 4 (exactly representable after standardising x), three of
+# them far off: the MAE line passes exactly through two points, whose residual is exactly 0.
+GRID = (np.arange(-4.0, 5.0), np.array([-4.0, -3.0, -4.0, -3.0, -3.0, -2.0, 16.0, 1.0, 12.0]))
+
+
+@pytest.mark.parametrize("data", [*DATASETS, "grid"])
+@pytest.mark.parametrize("alpha, scale", [(0.5, 1.0), (0.0, 0.05), (-2.0, 0.05), (-math.inf, 0.05), (-2.0, 0.2),
+                                          (-2.0, 5.0)])
+def test_non_convex_barron_is_the_minimum_irls_reaches_from_the_mae_line(alpha, scale, data):
+    """Below alpha = 1 the fit is the local minimum that IRLS reaches from the MAE line (the
+    module docstring's promise), found here by a plain IRLS loop on np.polyfit. With a small
+    scale most residuals lie where the curvature is negative, so Newton's method cannot start
+    from the MAE line at all (its Hessian is indefinite), and where it can, it may run to a
+    different valley (on n300 at alpha = -inf, a lower one). IRLS is invariant under the
+    fit's standardisation of x, so the fit takes the same IRLS steps until its gradient is
+    below 1e-6: ``iterations`` counts at least those the reference took above 1e-4. On the
+    grid, a point exactly on the line must weigh 1 / c^2 (the limit of loss'(r) / r), or
+    the first step already heads for another valley."""
+    x, y = GRID if data == "grid" else DATASETS[data]
+    mae = fit("mae", x, y)
+    f = fit("barron", x, y, alpha=alpha, scale=scale)
+    line, far = irls_reference(x, y, mae.w, mae.b, alpha, scale)
+    np.testing.assert_allclose([f.w, f.b], line, rtol=1e-9, atol=1e-9)
+    assert f.grad_norm < 1e-10 and not f.global_minimum
+    assert far <= f.iterations <= 5000, (far, f.iterations)
+
+
+MILLIONS = [(data, name, params) for data in ("thirteen", "n60")
+            for name, params in [("huber", {"delta": 0.05}), ("huber", {}), ("log_cosh", {}),
+                                 ("barron", {"alpha": 1.5, "scale": 0.3}), ("barron", {"alpha": -2.0, "scale": 0.01})]
+            # Not n60 with Huber's default delta: that fit raises at present (its loop stops on the
+            # rounding floor in standardised x, which the check in x then misses); reported, not fixed.
+            if (data, name, params) != ("n60", "huber", {})]
+
+
+@pytest.mark.parametrize("data, name, params", MILLIONS)
+def test_y_in_the_millions_stops_at_rounding_level(data, name, params):
+    """y times 1e6: float64 cannot resolve a gradient of 1e-10 there, so the fit stops at
+    rounding level -- 64 ulps of the gradient's terms, which are at most max|y| max|x| in
+    size -- and returns instead of raising."""
+    x, y = DATASETS[data]
+    y = y * 1e6
+    f = fit(name, x, y, **params)
+    assert f.grad_norm <= 64 * np.finfo(float).eps * np.abs(y).max() * np.abs(x).max(), f.grad_norm
+    assert f.iterations <= 40
 
 
 @pytest.mark.parametrize("name, params", [("mse", {}), ("mae", {}), ("huber", {}), ("log_cosh", {}),
@@ -285,6 +396,66 @@ def test_mae_fit_of_a_few_hundred_points_matches_brute_force():
     best = min(float(np.abs(w[k:k + 2000, None] * x + b[k:k + 2000, None] - y).mean(axis=1).min())
                for k in range(0, w.size, 2000))
     assert f.value == pytest.approx(best, rel=1e-13)
+
+
+def varied_mae_data(seed):
+    """Small data sets of five kinds: integer grids (ties, repeated x, x = 0, several points
+    on one line), those with integer y far from a line, x far from 0 (1e3 to 1e6), y in
+    the millions, and x in thousandths with y near 1e4."""
+    rng = np.random.default_rng(seed)
+    n, kind = int(rng.integers(2, 30)), seed % 5
+    x = rng.integers(-5, 6, n).astype(float) if kind in (0, 1) else rng.uniform(-5, 5, n)
+    if x.min() == x.max():
+        x[0] += 1
+    slope, intercept = rng.integers(-3, 4), rng.integers(-5, 5)
+    y = slope * x + intercept + (rng.integers(-3, 4, n) if kind in (0, 3) else rng.normal(0, 1, n))
+    if kind == 2:
+        x = x + rng.choice([1e3, 1e5, -1e6])
+    if kind == 3:
+        y = y * 1e6
+    if kind == 4:
+        x, y = x * 1e-3, y + 1e4
+    return x, y
+
+
+def test_mae_pulls_balance_on_varied_data():
+    """On 130 varied data sets the MAE line's pulls are sign(r) off the line, in [-1, 1] on
+    it, and balance to rounding (sum and sum times x), and grad_norm is their mean's size.
+    A bug shows as pulls of +-1 left on points the line passes through (a tolerance that
+    misses them once x or y is large), pulls outside [-1, 1], or an imbalance of 1e-5 to 1
+    (the two-point solve skipped, or points at x = 0 never adjusted)."""
+    for seed in range(130):
+        x, y = varied_mae_data(seed)
+        f = fit("mae", x, y)
+        p = pulls(f, x, y)
+        r = f.w * x + f.b - y
+        on = np.abs(r) <= 1e-9 * (np.abs(y).max() + abs(f.w) * np.abs(x).max() + abs(f.b))
+        assert on.sum() >= 2 and (np.abs(p) <= 1).all(), seed
+        np.testing.assert_array_equal(p[~on], np.sign(r[~on]), err_msg=f"seed {seed}")
+        assert abs(p.sum()) < 1e-9 * x.size and abs((p * x).sum()) < 1e-9 * np.abs(x).sum(), seed
+        assert f.grad_norm == pytest.approx(math.hypot(np.mean(p * x), np.mean(p)), rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("data", DATASETS)
+def test_mae_pulls_do_not_depend_on_the_units(data):
+    """x in nanoseconds or in millions, y in thousandths or millions: the same points are on
+    the line and every pull is the same (the balance equations just scale). A tolerance for
+    "on the line" that is not in the units of w x, b and y would call points 0.1 off the
+    line "on it" when x is tiny and w huge."""
+    x, y = DATASETS[data]
+    p0 = pulls(fit("mae", x, y), x, y)
+    for sx, sy in [(1e-9, 1.0), (1e-6, 1e3), (1e6, 1.0), (1.0, 1e6), (1e-3, 1e4)]:
+        p = pulls(fit("mae", x * sx, y * sy), x * sx, y * sy)
+        np.testing.assert_allclose(p, p0, rtol=0, atol=1e-12, err_msg=f"x * {sx:g}, y * {sy:g}")
+
+
+def test_a_point_on_the_mae_line_pulls_against_the_others_as_hard_as_allowed():
+    """pulls() at points other than the fitted ones: two points below the line push it down
+    (+1 each); a third point on the line, between them, balances them best with -1, the
+    end of its range (unclipped it would need -2)."""
+    f = fit("mae", X13, Y13)
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(pulls(f, x, f.predict(x) - np.array([0.5, 0.0, 0.5])), [1.0, -1.0, 1.0])
 
 
 def test_mae_with_ties_and_repeated_x():
@@ -477,7 +648,8 @@ def test_objective_curvature_and_predict_name_themselves_and_their_arguments():
     np.testing.assert_allclose(grad, [np.mean(g * X13), np.mean(g)], rtol=1e-15)
     with pytest.raises(ValueError, match=r"^curvature: unknown parameter 'delta' for log_cosh"):
         robust.curvature("log_cosh", 1.0, delta=1.0)
-    np.testing.assert_array_equal(robust.curvature("huber", [0.5, 2.0], delta=1.0), [1.0, 0.0])
+    # Huber's curvature jumps at |r| = delta: 1 inside, 0 from there on (the docstring's words).
+    np.testing.assert_array_equal(robust.curvature("huber", [0.5, -1.0, 1.0, 2.0], delta=1.0), [1.0, 0.0, 0.0, 0.0])
     assert robust.curvature("barron", 0.0, alpha=2.0, scale=2.0) == pytest.approx(0.25)
     f = robust.fit_line("mse", X13, Y13)
     with pytest.raises(ValueError, match=r"^LineFit\.predict: 'x' must be finite, got NaN or inf$"):
