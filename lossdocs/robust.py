@@ -12,7 +12,9 @@ balance: they sum to zero, and so do the pulls times x.
 How each minimum is found, and how exact it is:
 
 * ``mse``: the least-squares line in closed form (centred sums), then Newton steps if the
-  gradient is not yet below tolerance; the same line as ``np.polyfit(x, y, 1)``.
+  gradient is not yet below tolerance; the same line as ``np.polyfit(x, y, 1)``. When x's
+  values differ only in their last digits (or their spread squared underflows), the sums
+  lose every digit: Newton then starts from the least-absolute-deviations line instead.
 * ``mae``: an optimal least-absolute-deviations line passes through two data points, and
   the best line through point i has the weighted median of the slopes from i to the other
   points (weights |x_j - x_i|). Trying every i gives the exact minimum in O(n^2 log n),
@@ -332,9 +334,11 @@ def _minimise(fn, theta, xs, ys, params, irls_first: int):
     value = _value(fn, theta, us, ys, params)
     grad = _gradient(fn, theta, us, ys, params)
     steps = 0
+    converged = False
     while steps < MAX_STEPS:
         norm = float(np.hypot(*grad))
-        if _converged(fn, theta, us, ys, params, norm, factor):
+        converged = _converged(fn, theta, us, ys, params, norm, factor)
+        if converged:
             break
         steps += 1
         slack = 64 * _EPS * abs(value)  # changes of the mean loss below this are rounding
@@ -354,7 +358,11 @@ def _minimise(fn, theta, xs, ys, params, irls_first: int):
     theta = np.array([theta[0] / s, theta[1] - theta[0] * m / s])  # back to x
     value = _value(fn, theta, xs, ys, params)
     norm = float(np.hypot(*_gradient(fn, theta, xs, ys, params)))
-    if norm < GRAD_TOLERANCE or norm <= _rounding_floor(fn, theta, xs, ys, params):
+    # Converged in u is converged: the gradient in x is the one in u mapped by (s, m), and
+    # below 1e-10 in u it can be 1e-8 in x where the sums are in the millions (the rounding
+    # floor in u is then the honest measure; recomputed in x it misses the mapping's own
+    # rounding). A loop that stopped for any other reason must show its minimum in x.
+    if converged or norm < GRAD_TOLERANCE or norm <= _rounding_floor(fn, theta, xs, ys, params):
         return theta, value, norm, steps
     raise ValueError(f"fit_line: no minimum of {fn.name} found in {steps} steps "
                      f"(gradient norm {norm:.3g})")
@@ -380,8 +388,12 @@ def fit_line(loss, x, y, **loss_params) -> LineFit:
                            fn.name, params, 0, "exact: best line through two points (weighted median slopes)",
                            True)
         if fn.name == "mse":
-            theta, value, norm, steps = _minimise(fn, _least_squares(xs, ys), xs, ys, params, irls_first=0)
+            start = _least_squares(xs, ys)
             method = "least squares in closed form, then Newton"
+            if start is None:  # x's spread at rounding level of x (1 and 1 + 2**-52), or underflowing
+                start = _lad_line(xs, ys)
+                method = "least squares by Newton from the least-absolute-deviations line"
+            theta, value, norm, steps = _minimise(fn, start, xs, ys, params, irls_first=0)
         else:
             convex = fn.name != "barron" or params["alpha"] >= 1.0
             start = _lad_line(xs, ys)
