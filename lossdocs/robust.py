@@ -229,9 +229,15 @@ def _lad_line(xs, ys):
         cum = np.cumsum(weights)
         w = slopes[np.searchsorted(cum, 0.5 * cum[-1])]  # first slope holding half the weight
         theta = np.array([w, ys[i] - w * xs[i]])
+        if not np.isfinite(theta).all():  # a slope or intercept beyond float64: no candidate
+            continue
         value = float(np.abs(_residuals(theta, xs, ys)).mean())
         if value < best_value:
             best, best_value = theta, value
+    if best is None:  # every candidate's mean |residual| overflowed (or its slope did)
+        raise ValueError(f"fit_line: 'x' and 'y' are too large for float64 arithmetic: the residuals of "
+                         f"every line through two points overflow (max |x| = {np.abs(xs).max():g}, "
+                         f"max |y| = {np.abs(ys).max():g}); rescale them")
     return best
 
 
@@ -373,7 +379,8 @@ def fit_line(loss, x, y, **loss_params) -> LineFit:
 
     ``loss`` is one of ``LINE_LOSSES`` (a name, or the registry's Loss); ``loss_params``
     are that loss's parameters (defaults otherwise). ``x`` and ``y`` are 1-D, of one length
-    >= 2, finite, and ``x`` holds at least two different values. See the module docstring
+    >= 2, finite (and not so large that every line through two points overflows float64),
+    and ``x`` holds at least two different values. See the module docstring
     for how each minimum is found; Barron's loss with alpha < 1 gives a local minimum.
     The gradient norm reached is below ``GRAD_TOLERANCE``, or, for data whose sums are so
     large that float64 cannot resolve 1e-10 (values in the millions), at rounding level.

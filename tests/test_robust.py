@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -299,6 +300,27 @@ def test_non_convex_barron_is_the_minimum_irls_reaches_from_the_mae_line(alpha, 
     assert far <= f.iterations <= 5000, (far, f.iterations)
 
 
+@pytest.mark.parametrize("y", [[-5.0, -3.0, -2.0, -3.0, -2.0, 9.0, 10.0, 3.0, 2.0],
+                               [7.0, 10.0, -10.0, 4.0, -1.0, -3.0, -5.0, -17.0, -11.0]])
+@pytest.mark.parametrize("alpha", [-2.0, -math.inf])
+def test_non_convex_irls_weighs_points_on_the_line_by_the_limit(alpha, y):
+    """Integer points on x = -4 ... 4 whose MAE line (y = x, y = -2.5 x - 1) passes exactly
+    through three or two of them (residual exactly 0 after the fit's standardisation of x,
+    which is exact here), with others exactly 1, 2 or 0.5 units off, fitted with Barron's
+    c = 0.5: the minimum a plain IRLS loop on np.polyfit reaches from the MAE line (as in
+    test_non_convex_barron_is_the_minimum_irls_reaches_from_the_mae_line). Every point
+    weighs loss'(r) / r, and a point on the line its limit 1 / c^2; an IRLS step that
+    weighed the points on the line loss'(0) = 0, or put 1 / c^2 on the point 1 unit off,
+    heads elsewhere, and the fit ends in another valley (w 0.86 to 0.88 instead of 1.04,
+    or -2.0 instead of -2.54 to -2.59)."""
+    x, y = np.arange(-4.0, 5.0), np.array(y)
+    mae = fit("mae", x, y)
+    f = fit("barron", x, y, alpha=alpha, scale=0.5)
+    line, _ = irls_reference(x, y, mae.w, mae.b, alpha, 0.5)
+    np.testing.assert_allclose([f.w, f.b], line, rtol=1e-9, atol=1e-9)
+    assert f.grad_norm < 1e-10
+
+
 MILLIONS = [(data, name, params) for data in ("thirteen", "n60")
             for name, params in [("huber", {"delta": 0.05}), ("huber", {}), ("log_cosh", {}),
                                  ("barron", {"alpha": 1.5, "scale": 0.3}), ("barron", {"alpha": -2.0, "scale": 0.01})]]
@@ -316,16 +338,26 @@ def test_y_in_the_millions_stops_at_rounding_level(data, name, params):
     assert f.iterations <= 40
 
 
+K50 = np.arange(50.0)  # 50 x values one ulp apart from 1 up: x = 1 + k 2^-52
+
+
 @pytest.mark.parametrize("x, y, w", [
     ([1.0, 1.0 + 2 ** -52], [0.0, 1.0], 2.0 ** 52),                    # one ulp apart
     ([0.0, 1e-160], [0.0, 1.0], 1e160),                                 # the spread's square underflows
     ([1.0, 1.0 + 2 ** -52, 1.0 + 2 ** -51], [0.0, 1.0, 2.5], 1.25 * 2.0 ** 52),
+    ([1e10, 1e10 + 2 ** -19], [0.0, 1.0], 2.0 ** 19),                  # one ulp apart at 1e10
+    (1.0 + K50 * 2 ** -52, K50 % 7, np.polyfit(K50, K50 % 7, 1)[0] * 2.0 ** 52),
 ])
 def test_mse_fits_x_values_that_differ_only_in_their_last_digits(x, y, w):
     """x values that differ by an ulp, or by 1e-160, still determine a line, which the
     other losses fit; MSE's closed form gives up on them (its sums lose every digit), and
     the fit must then reach the least-squares line another way, not crash (it raised a
-    TypeError, as the closed form's None went on into the optimiser)."""
+    TypeError, as the closed form's None went on into the optimiser). "Only their last
+    digits" is relative to x's size and holds for any number of points: a test for it
+    that mistook the size's scale (1e10 and 2^-19 apart: the closed form's sums then keep
+    none of x's spread) or the count (50 points within 49 ulps) would use the closed form
+    here, and its method would say so. The slopes are exact: 1 / spread, or np.polyfit's
+    on the integer offsets k, scaled by 2^52."""
     f = fit("mse", x, y)
     assert f.w == pytest.approx(w, rel=1e-12)
     assert f.method == "least squares by Newton from the least-absolute-deviations line"
@@ -563,6 +595,25 @@ def test_bad_data(x, y, match, loss):
         robust.fit_line(loss, x, y)
 
 
+@pytest.mark.parametrize("loss", ["mae", "huber", "log_cosh", "barron"])
+@pytest.mark.parametrize("x, y", [
+    (np.arange(3.0), np.array([1e308, -1e308, 1e308])),           # slopes of -2e308: beyond float64
+    (np.arange(400.0), np.where(np.arange(400) % 2 == 0, 1e306, -1e306)),  # every mean |residual| overflows
+])
+def test_data_beyond_float64_is_refused_by_name(loss, x, y):
+    """Finite data whose lines overflow: every line through two points has an infinite
+    slope or an infinite mean absolute residual, so no line is best. The fits that start
+    from that line must say so and name x and y (they crashed with a TypeError on None),
+    under warnings as errors too; data a hundred times smaller still fits."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^fit_line: 'x' and 'y' are too large for float64 arithmetic: "
+                                             r"the residuals of every line through two points overflow "
+                                             r"\(max \|x\| = \d+, max \|y\| = 1e\+30[68]\); rescale them$"):
+            robust.fit_line(loss, x, y)
+    assert math.isfinite(robust.fit_line("mae", x, y / 100).value)
+
+
 @pytest.mark.parametrize("loss, params, match", [
     ("huber", {"delta": -1.0}, r"huber: parameter 'delta' must be in \(0, inf\), got -1\.0"),
     ("huber", {"delta": 0.0}, r"huber: parameter 'delta' must be in \(0, inf\)"),
@@ -615,12 +666,14 @@ def test_each_fit_says_how_its_minimum_was_found(name, params, method, global_mi
 
 
 
-@pytest.mark.parametrize("data", [*DATASETS, "years"])
+@pytest.mark.parametrize("data", [*DATASETS, "years", "picometres"])
 def test_the_closed_form_mse_line_needs_no_newton_step(data):
     """_least_squares gives MSE's minimum to rounding, so the fit takes no step at all, on
     centred data and on the years 2000-2012 alike (a wrong start would cost a Newton step,
-    which would still land on the line: only the count shows it)."""
-    x, y = (np.arange(2000.0, 2013.0), Y13) if data == "years" else DATASETS[data]
+    which would still land on the line: only the count shows it). x in units of 1e-12 is
+    as well spread as x itself: a test for "x's values differ only in their last digits"
+    that was not relative to x's size would refuse the closed form there."""
+    x, y = {**DATASETS, "years": (np.arange(2000.0, 2013.0), Y13), "picometres": (X13 * 1e-12, Y13)}[data]
     f = robust.fit_line("mse", x, y)
     assert f.iterations == 0 and f.grad_norm < 1e-9 * (1 + np.abs(x).max())
 
