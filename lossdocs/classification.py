@@ -266,8 +266,10 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
         g = design.T @ fn.grad(z, ys, **params) / xs.size
         norm = float(np.hypot(*g))
         # Go on well past the tolerance while Newton still gains (it is nearly free here);
-        # stalled: the last step moved nothing (False before the first step).
-        if norm < FIT_TOLERANCE * 1e-4 or (norm < FIT_TOLERANCE and stalled):
+        # stalled: the last step moved nothing (False before the first step). Steps of
+        # rounding size can go on moving (w, b) without stalling (features near 1e6): once
+        # the budget is spent, a gradient below the tolerance is the minimum all the same.
+        if norm < FIT_TOLERANCE * 1e-4 or (norm < FIT_TOLERANCE and (stalled or it == max_iter)):
             return LogisticFit(loss, params, float(theta[0]), float(theta[1]),
                                _mean_loss(fn, xs, ys, theta[0], theta[1], params), norm, it)
         curv = _second_derivative(fn, z, ys, params)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from numtools import finite_difference, strict
+from numtools import call, finite_difference, strict
 
 from lossdocs import classification as cls
 from lossdocs import losses
@@ -602,7 +602,9 @@ def test_fit_logistic_refuses_one_class_and_checks_parameters_first():
 def test_fit_logistic_goes_past_the_tolerance_and_counts_its_steps():
     """A start whose gradient is already below the tolerance (1.4e-9) is not taken as the
     fit: Newton goes on while it gains, so a tiny effect is resolved (w = logit(0.5 + 2e-9)
-    = 8e-9). The step count is exact: ``max_iter`` equal to it is enough, one less is not."""
+    = 8e-9). The step count is exact: ``max_iter`` equal to it gives the same fit; one less
+    ends with the budget spent below the tolerance (so that fit is returned, as the docstring
+    says), and a budget that ends above the tolerance raises."""
     tiny = fit_logistic([0.0, 1.0], [0.5, 0.5 + 2e-9])
     assert tiny.iterations >= 1
     assert tiny.w == pytest.approx(math.log((0.5 + 2e-9) / (0.5 - 2e-9)), rel=1e-6)
@@ -610,8 +612,11 @@ def test_fit_logistic_goes_past_the_tolerance_and_counts_its_steps():
     fit = fit_logistic(X_IMB, Y_IMB)
     again = fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations)
     assert (again.w, again.b, again.iterations) == (fit.w, fit.b, fit.iterations)
-    with pytest.raises(ValueError, match=rf"^fit_logistic: no minimum found in {fit.iterations - 1} Newton steps"):
-        fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations - 1)
+    at_budget = fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations - 1)
+    assert at_budget.iterations == fit.iterations - 1
+    assert fit.grad_norm < at_budget.grad_norm < cls.FIT_TOLERANCE
+    with pytest.raises(ValueError, match=rf"^fit_logistic: no minimum found in {fit.iterations - 2} Newton steps"):
+        fit_logistic(X_IMB, Y_IMB, max_iter=fit.iterations - 2)
 
 
 def test_fit_logistic_stops_when_newton_stalls_and_not_before():
@@ -700,3 +705,54 @@ def test_positive_definite_does_not_depend_on_the_hessians_units(scale):
     for eps in (0.0, 1e-14):  # singular, and singular up to rounding
         assert not cls._positive_definite(scale * np.array([[1.0, 1.0], [1.0, 1.0 + eps]]))
     assert cls._positive_definite(scale * np.array([[1.0, 1.0], [1.0, 1.0 + 1e-9]]))  # ill-conditioned, but real
+
+
+@pytest.mark.parametrize("x", [1.0, 10.0, -250.0, 1e-3])
+@pytest.mark.parametrize("loss, params, logit", [
+    ("bce_logits", {}, math.log(3 / 2)),                    # p = 3/5, the positives' share
+    ("bce_logits", {"pos_weight": 5.0}, math.log(15 / 2)),  # p = 15/17: each positive counts 5 times
+    ("focal", {"gamma": 2.0}, None),
+])
+def test_fit_logistic_damps_a_singular_hessian_and_still_needs_few_steps(x, loss, params, logit):
+    """Every x the same: w and b only act through w x + b, so the Hessian is singular at
+    every step and Newton must be damped, by a Levenberg term near 1e-8 of its size, small
+    enough that each step is still Newton's: a handful of steps reach a zero gradient, quietly
+    (numpy warnings raise here). A damping far too large crawls (over a hundred steps), and
+    one that stops growing loops for ever once the Hessian's entries exceed 1 (x = 10)."""
+    fit = call(fit_logistic, [x] * 5, [0.0, 1.0, 1.0, 0.0, 1.0], loss, **params)
+    assert fit.grad_norm < 1e-12 and fit.iterations <= 8
+    if logit is not None:
+        assert fit.w * x + fit.b == pytest.approx(logit, rel=1e-9)
+    # Every step is along (x, 1), the Hessian's only direction, so of all the minima it ends
+    # at the one nearest the start.
+    assert fit.w == pytest.approx(x * fit.b, rel=1e-6, abs=1e-12)
+
+
+def test_fit_logistic_does_not_depend_on_where_x_starts():
+    """Moving every x by 1e4 moves the boundary by exactly 1e4 and leaves w alone. Near
+    x = 1e4 the loss is flat to rounding along the last steps, so this needs the line search
+    to halve a step that would raise the loss and to stop once none moves: with the search
+    skipped, or t stuck, growing or not halving, the fit wanders off to no minimum or to NaN,
+    or never returns. (Under numpy warnings raising, as the other new fits here.)"""
+    plain = call(fit_logistic, X_IMB, Y_IMB)
+    moved = call(fit_logistic, X_IMB + 1e4, Y_IMB)
+    assert moved.grad_norm < 1e-8 and moved.iterations <= 20
+    assert moved.w == pytest.approx(plain.w, rel=1e-10)
+    assert moved.threshold - 1e4 == pytest.approx(plain.threshold, abs=1e-9)
+    for loss in FIT_LOSSES:  # and the lesson's fits raise no numpy warning either
+        assert call(fit_logistic, X_IMB, Y_IMB, loss).grad_norm < 1e-12
+
+
+@pytest.mark.parametrize("x", [X_IMB * 1e6, X_IMB + 1e4], ids=["x in millions", "x near 1e4"])
+def test_fit_logistic_returns_a_minimum_whose_gradient_is_below_tolerance(x):
+    """Features near 1e6, or offset by 1e4, with focal loss: Newton reaches a gradient far
+    below FIT_TOLERANCE, then rounding-size steps keep moving (w, b) without ever moving
+    nothing, so the stop on a stalled step never comes. The fit must still be returned as
+    the docstring promises (it raised "no minimum found" with a gradient of 3e-12), and it
+    is the same boundary as on the unscaled data."""
+    f = fit_logistic(x, Y_IMB, "focal")
+    assert f.grad_norm < cls.FIT_TOLERANCE
+    ref = fit_logistic(X_IMB, Y_IMB, "focal")
+    boundary = -f.b / f.w
+    expected = -ref.b / ref.w * (1e6 if x[0] != X_IMB[0] + 1e4 else 1.0) + (1e4 if x[0] == X_IMB[0] + 1e4 else 0.0)
+    assert boundary == pytest.approx(expected, rel=1e-6)
