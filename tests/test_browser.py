@@ -574,3 +574,37 @@ def test_an_anchor_lands_on_its_target(browser, server, path, anchor, profile):
         assert log.problems() == []
     finally:
         context.close()
+
+
+# Jump to the anchor, and two frames later (while the loader still watches the target)
+# scroll back to the top as a scrollbar drag or a script would; then wait 20 frames.
+SCROLL_AWAY_JS = """async (id) => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()))
+  location.hash = ''
+  scrollTo(0, 0)
+  for (let i = 0; i < 3; i++) await frame()
+  const jumped = new Promise((r) => addEventListener('hashchange', r, { once: true }))
+  location.hash = '#' + id
+  await jumped
+  await frame()
+  await frame()
+  const landed = scrollY
+  scrollTo(0, 0)
+  for (let i = 0; i < 20; i++) await frame()
+  return [landed, scrollY]
+}"""
+
+
+@pytest.mark.parametrize("path,anchor", ANCHORS[:1])
+def test_a_scroll_during_the_landing_is_not_undone(browser, server, path, anchor):
+    """The loader jumps to an anchor again while the target moves, but a move that the
+    page's scroll offset accounts for is someone else's scroll: it stops watching. (It used
+    to jump back, so a click made just after following a link could land elsewhere.)"""
+    context, page, log = open_page(browser, f"{server.url}{path}", live=False)
+    try:
+        landed, after = page.evaluate(SCROLL_AWAY_JS, anchor)
+        assert landed > 200, f"the jump to #{anchor} did not scroll (scrollY {landed})"
+        assert after == 0, f"the scroll back to the top was undone: scrollY {after}"
+        assert log.problems() == []
+    finally:
+        context.close()

@@ -270,12 +270,17 @@
   // estimates put it; then the blocks around it are drawn at their real heights and
   // the target moves. Jump again until it stays put for a few frames, unless the
   // reader takes over the scrolling. (A target near the page's end may stop short of
-  // the top; it is still, so that ends it too.)
+  // the top; it is still, so that ends it too.) A move of the target that the page's
+  // scroll offset mostly accounts for is a scroll, not a re-layout (a re-layout moves the
+  // target, or moves the offset by scroll anchoring while the target stays): someone
+  // else scrolled (a scrollbar drag, a script, find-in-page), and jumping back would undo
+  // it, so that ends it too. Blocks rendered in the same frame blur the match; hence "mostly".
   function landOn(el) {
     if (el == null) return
     let frames = 30
     let still = 0
     let last = null
+    let lastY = 0
     const listening = new AbortController()  // the reader's input stops it; its end unhooks
     const stop = () => { frames = 0 }
     for (const type of ["wheel", "touchstart", "pointerdown", "keydown"]) {
@@ -287,11 +292,14 @@
       const top = el.getBoundingClientRect().top
       if (last !== null && Math.abs(top - last) <= 1) {
         if (++still >= 3) return listening.abort()
+      } else if (last !== null && Math.abs(top - last + scrollY - lastY) < Math.abs(scrollY - lastY) / 2) {
+        return listening.abort()
       } else {
         still = 0
         if (last !== null) el.scrollIntoView()
       }
       last = el.getBoundingClientRect().top
+      lastY = scrollY
       requestAnimationFrame(step)
     }
     requestAnimationFrame(step)
