@@ -238,8 +238,10 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
     ``loss`` (``'bce_logits'`` with ``pos_weight``, or ``'focal'`` with ``gamma`` and
     ``alpha``) with Newton's method: exact gradient, per-sample curvature, a
     Levenberg damping whenever the Hessian is not positive definite, and a backtracking
-    line search. Stops once the gradient's norm is below ``FIT_TOLERANCE``; a
-    ValueError if that is not reached (for example, separable data has no minimum)."""
+    line search. Stops once the gradient's norm is below ``FIT_TOLERANCE``, or below the
+    rounding error float64 leaves in it when that is larger (features in the billions: about
+    eps times the mean of |x| (|dL/dz| + |w x| + |b|)); a ValueError if that is not reached (for
+    example, separable data has no minimum)."""
     if loss not in FIT_LOSSES:
         raise ValueError(f"fit_logistic: 'loss' must be one of {', '.join(FIT_LOSSES)}, got {loss!r}")
     fn = losses.get(loss)
@@ -259,17 +261,26 @@ def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) 
         raise ValueError("fit_logistic: the two classes are separable, so the loss has no minimum "
                          "(it keeps falling as |w| grows); add overlapping or soft labels")
     design = np.stack([xs, np.ones_like(xs)], axis=1)
+    eps = np.finfo(float).eps
     theta = np.zeros(2)
     stalled = False
     for it in range(max_iter + 1):
         z = design @ theta
-        g = design.T @ fn.grad(z, ys, **params) / xs.size
+        r = fn.grad(z, ys, **params)
+        g = design.T @ r / xs.size
         norm = float(np.hypot(*g))
+        # The gradient's rounding: each z = w x + b carries an error of about eps (|w x| + |b|)
+        # (far above eps |z| where the two cancel, as for x far from 0), which moves dL/dz
+        # by up to its curvature (at most about 1) times that, and the products and the sum
+        # add eps |x dL/dz|. For x in the billions this exceeds FIT_TOLERANCE, and no (w, b)
+        # has a smaller computed gradient.
+        rounding = np.abs(design).T @ (np.abs(r) + np.abs(design) @ np.abs(theta)) / xs.size
+        tolerance = max(FIT_TOLERANCE, 8 * eps * float(np.hypot(*rounding)))
         # Go on well past the tolerance while Newton still gains (it is nearly free here);
         # stalled: the last step moved nothing (False before the first step). Steps of
         # rounding size can go on moving (w, b) without stalling (features near 1e6): once
         # the budget is spent, a gradient below the tolerance is the minimum all the same.
-        if norm < FIT_TOLERANCE * 1e-4 or (norm < FIT_TOLERANCE and (stalled or it == max_iter)):
+        if norm < FIT_TOLERANCE * 1e-4 or (norm < tolerance and (stalled or it == max_iter)):
             return LogisticFit(loss, params, float(theta[0]), float(theta[1]),
                                _mean_loss(fn, xs, ys, theta[0], theta[1], params), norm, it)
         curv = _second_derivative(fn, z, ys, params)
