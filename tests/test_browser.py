@@ -23,6 +23,7 @@ by a timeout that fails the test.
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import numpy as np
@@ -336,6 +337,30 @@ def test_binary_cross_entropy_switches_to_the_probability_axis(lesson):
     labels = js(page, "return modelsOfType('Figure').map((f) => f.below[0].axis_label)")
     assert labels == ["predicted probability p"] * 2
     assert_curves_match_engine(page)
+    assert_clean(log)
+
+
+def test_a_new_primary_on_its_axis_leaves_the_overlay_list_alone(lesson):
+    """The overlay list is one per axis: every loss on it, the primary too (rebuilding the
+    <select> on each new primary forced a restyle of the page, 5 ms a change). A primary
+    chosen as its own overlay draws the same curve dashed over it."""
+    page, log = lesson
+    options = js(page, "return JSON.stringify(optionValues(model('overlay_select')))")
+    primary = prop(page, "primary_select", "value")
+    assert primary in json.loads(options), "the overlay list leaves out the primary"
+    other = js(page, "return optionValues(model('primary_select')).find((v) => v !== arg && "
+               "v !== model('overlay_select').value && optionValues(model('overlay_select')).includes(v))",
+               primary)
+    before = data_state(page)
+    set_prop(page, "primary_select", "value", other)
+    wait_for_data_change(page, before, f"choosing {other} as the primary")
+    assert js(page, "return JSON.stringify(optionValues(model('overlay_select')))") == options
+    before = data_state(page)
+    set_prop(page, "overlay_select", "value", other)
+    wait_for_data_change(page, before, f"choosing {other} as the overlay too")
+    assert_curves_match_engine(page)
+    s = widget_state(page)
+    assert s["oy"] == s["py"] and s["og"] == s["pg"]
     assert_clean(log)
 
 

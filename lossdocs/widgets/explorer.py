@@ -180,7 +180,7 @@ def build(primary: str = DEFAULT_PRIMARY, overlay: str = DEFAULT_OVERLAY):
     sel_p = Select(title="Primary loss (solid line)", value=primary, name="primary_select",
                    options=[(n, label[n]) for n in atlas["losses"]], sizing_mode="stretch_width",
                    stylesheets=[theme, keyed(PRIMARY_COLOR, "solid")])
-    overlay_names = [n for n in ax["losses"] if n != primary]
+    overlay_names = list(ax["losses"])  # the primary too: one list per axis (explorer.js)
     sel_o = Select(title="Overlay to compare (dashed line)", value=overlay if overlay in state["curves"] else "none",
                    name="overlay_select", options=[("none", "None")] + [(n, label[n]) for n in overlay_names],
                    sizing_mode="stretch_width", stylesheets=[theme, keyed(OVERLAY_COLOR, "dashed")])
