@@ -346,6 +346,7 @@ K50 = np.arange(50.0)  # 50 x values one ulp apart from 1 up: x = 1 + k 2^-52
     ([0.0, 1e-160], [0.0, 1.0], 1e160),                                 # the spread's square underflows
     ([1.0, 1.0 + 2 ** -52, 1.0 + 2 ** -51], [0.0, 1.0, 2.5], 1.25 * 2.0 ** 52),
     ([1e10, 1e10 + 2 ** -19], [0.0, 1.0], 2.0 ** 19),                  # one ulp apart at 1e10
+    ([2.0 ** -40, 2.0 ** -40 * (1 + 2 ** -52)], [0.0, 1.0], 2.0 ** 92),  # one ulp apart at 1e-12
     (1.0 + K50 * 2 ** -52, K50 % 7, np.polyfit(K50, K50 % 7, 1)[0] * 2.0 ** 52),
 ])
 def test_mse_fits_x_values_that_differ_only_in_their_last_digits(x, y, w):
@@ -354,8 +355,8 @@ def test_mse_fits_x_values_that_differ_only_in_their_last_digits(x, y, w):
     the fit must then reach the least-squares line another way, not crash (it raised a
     TypeError, as the closed form's None went on into the optimiser). "Only their last
     digits" is relative to x's size and holds for any number of points: a test for it
-    that mistook the size's scale (1e10 and 2^-19 apart: the closed form's sums then keep
-    none of x's spread) or the count (50 points within 49 ulps) would use the closed form
+    that mistook the size's scale (1e10 and 2^-19 apart, or 1e-12 and 2^-92 apart: the
+    closed form's sums then keep none of x's spread) or the count (50 points within 49 ulps) would use the closed form
     here, and its method would say so. The slopes are exact: 1 / spread, or np.polyfit's
     on the integer offsets k, scaled by 2^52."""
     f = fit("mse", x, y)
