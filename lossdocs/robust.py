@@ -32,10 +32,16 @@ How each minimum is found, and how exact it is:
   the line through the inliers, which is what the robust start is for.
 
 The smooth fits run on x standardised to (x - mean) / max deviation, so data far from
-x = 0 (years, say) is as well conditioned as any. Where float64 cannot resolve a gradient
-of 1e-10 at all (x or y in the thousands to millions), the fit stops at rounding level
-instead -- 64 ulps of the gradient's own terms -- and ``grad_norm`` says what was reached;
-a ValueError is raised only if neither happens within ``MAX_STEPS`` steps.
+x = 0 (years, say) is as well conditioned as any, and on y measured from the starting line
+(the residuals from it are formed once, then the fit finds the change of slope and
+intercept): y far from 0 (prices near 1e12) or on a steep line (slope 1e9) fits as well as
+y's own rounding allows, since every step's residuals are rounded relative to their own
+size, not to |y|'s. Where float64 cannot resolve a gradient of 1e-10 at all (residuals, or
+x, in the thousands to millions), the fit stops at rounding level instead -- 64 ulps of
+the gradient's own terms -- and ``grad_norm`` says what was reached; a ValueError is raised
+only if neither happens within ``MAX_STEPS`` steps. ``grad_norm`` is recomputed from x and
+y, so for y near 1e12 it shows y's rounding (about eps |y| times the curvature), not the
+fit's.
 
 Inputs follow the engine's rules: float64, finite, and a ValueError naming the argument
 (and what it allows) otherwise. Imports only numpy and ``lossdocs.losses``.
@@ -326,42 +332,55 @@ def _newton_step(fn, theta, us, ys, params, value, grad, slack):
     return None
 
 
-def _minimise(fn, theta, xs, ys, params, irls_first: int):
+def _minimise(fn, theta, xs, ys, params, irls_first: int, least_squares_start: bool = False):
     """Minimise over (w, b) from ``theta``: IRLS for up to ``irls_first`` steps (or until the
     gradient is below 1e-6), then Newton with a backtracking line search (IRLS wherever the
     Hessian is not positive definite). Works on x standardised to u = (x - m) / s, so data
-    far from x = 0 (years, say) is as well conditioned as any; returns (w, b) for x."""
+    far from x = 0 (years, say) is as well conditioned as any; returns (w, b) for x. With
+    ``least_squares_start``, ``theta`` is the closed-form least-squares line, recomputed on u
+    (moving it there would round b + w m, a step's worth of error at the years 2000-2012)."""
     m = float(xs.mean())
     s = float(np.abs(xs - m).max())
     us = (xs - m) / s
     factor = 1.0 + s + abs(m)  # |gradient in x| <= factor |gradient in u|
-    theta = np.array([theta[0] * s, theta[1] + theta[0] * m])  # w' = w s, b' = b + w m
+    # The loop fits the change (dw, db) from the starting line y = v u + c to the points'
+    # residuals z = (y - c) - v u from it, formed once. Residuals formed afresh at every step
+    # from y itself, w' u + b' - y, are rounded relative to |y|: y = 1e12 + O(1) noise, or a
+    # line of slope 1e9, put eps |y| of noise into every residual, into the loss values the
+    # line search compares and into the rounding floor, so fits stopped far from the minimum
+    # or raised. z is rounded once, about as much as y itself is (y - c is exact for y near c,
+    # Sterbenz), and residuals dw u + db - z are then rounded relative to their own size.
+    start = _least_squares(us, ys) if least_squares_start else None
+    v, c = start if start is not None else (theta[0] * s, theta[1] + theta[0] * m)  # w' = w s, b' = b + w m
+    zs = (ys - c) - v * us
+    theta = np.zeros(2)
     curv0 = float(_curvature(fn.name, 0.0, params))
-    value = _value(fn, theta, us, ys, params)
-    grad = _gradient(fn, theta, us, ys, params)
+    value = _value(fn, theta, us, zs, params)
+    grad = _gradient(fn, theta, us, zs, params)
     steps = 0
     converged = False
     while steps < MAX_STEPS:
         norm = float(np.hypot(*grad))
-        converged = _converged(fn, theta, us, ys, params, norm, factor)
+        converged = _converged(fn, theta, us, zs, params, norm, factor)
         if converged:
             break
         steps += 1
         slack = 64 * _EPS * abs(value)  # changes of the mean loss below this are rounding
         newton_first = steps > irls_first or norm < 1e-6
-        candidate = _newton_step(fn, theta, us, ys, params, value, grad, slack) if newton_first else None
+        candidate = _newton_step(fn, theta, us, zs, params, value, grad, slack) if newton_first else None
         if candidate is None:
-            trial = _irls_step(fn, theta, us, ys, params, curv0)
-            if trial is not None and _value(fn, trial, us, ys, params) <= value + slack:
+            trial = _irls_step(fn, theta, us, zs, params, curv0)
+            if trial is not None and _value(fn, trial, us, zs, params) <= value + slack:
                 candidate = trial
         if candidate is None and not newton_first:  # IRLS has stalled at rounding level
-            candidate = _newton_step(fn, theta, us, ys, params, value, grad, slack)
+            candidate = _newton_step(fn, theta, us, zs, params, value, grad, slack)
         if candidate is None or np.array_equal(candidate, theta):
             break
         theta = candidate
-        value = _value(fn, theta, us, ys, params)
-        grad = _gradient(fn, theta, us, ys, params)
-    theta = np.array([theta[0] / s, theta[1] - theta[0] * m / s])  # back to x
+        value = _value(fn, theta, us, zs, params)
+        grad = _gradient(fn, theta, us, zs, params)
+    w = (v + theta[0]) / s
+    theta = np.array([w, c + (theta[1] - w * m)])  # back to x and y
     value = _value(fn, theta, xs, ys, params)
     norm = float(np.hypot(*_gradient(fn, theta, xs, ys, params)))
     # Converged in u is converged: the gradient in x is the one in u mapped by (s, m), and
@@ -383,7 +402,8 @@ def fit_line(loss, x, y, **loss_params) -> LineFit:
     and ``x`` holds at least two different values. See the module docstring
     for how each minimum is found; Barron's loss with alpha < 1 gives a local minimum.
     The gradient norm reached is below ``GRAD_TOLERANCE``, or, for data whose sums are so
-    large that float64 cannot resolve 1e-10 (values in the millions), at rounding level.
+    large that float64 cannot resolve 1e-10 (residuals or x in the millions), at rounding
+    level; y's offset from 0, or a steep slope, costs no more than y's own rounding.
     """
     fn, xs, ys, params = _check("fit_line", loss, x, y, loss_params)
     with np.errstate(**_QUIET):
@@ -396,11 +416,13 @@ def fit_line(loss, x, y, **loss_params) -> LineFit:
                            True)
         if fn.name == "mse":
             start = _least_squares(xs, ys)
+            closed_form = start is not None
             method = "least squares in closed form, then Newton"
-            if start is None:  # x's spread at rounding level of x (1 and 1 + 2**-52), or underflowing
+            if not closed_form:  # x's spread at rounding level of x (1 and 1 + 2**-52), or underflowing
                 start = _lad_line(xs, ys)
                 method = "least squares by Newton from the least-absolute-deviations line"
-            theta, value, norm, steps = _minimise(fn, start, xs, ys, params, irls_first=0)
+            theta, value, norm, steps = _minimise(fn, start, xs, ys, params, irls_first=0,
+                                                  least_squares_start=closed_form)
         else:
             convex = fn.name != "barron" or params["alpha"] >= 1.0
             start = _lad_line(xs, ys)

@@ -338,6 +338,54 @@ def test_y_in_the_millions_stops_at_rounding_level(data, name, params):
     assert f.iterations <= 40
 
 
+Y_NOISY = 0.8 * X13 + np.random.default_rng(3).normal(0.0, 1.0, 13)  # no outliers, unlike Y13
+OFFSETS = [1e3, -1e3, 1e6, -1e6, 1e9, -1e9, 1e12, -1e12]
+
+
+@pytest.mark.parametrize("x0", [0.0, 2000.0])
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("name, params", SMOOTH, ids=SMOOTH_IDS)
+def test_an_offset_of_y_moves_the_line_by_that_offset(name, params, offset, x0):
+    """y + offset (prices near 1e12, say) gives the line of y moved up by the offset, as
+    exactly as y + offset itself is stored. That sum is rounded, by up to eps |offset| / 2
+    per point: the only thing that may move the fit. At a minimum, perturbing y_i by d_i
+    moves (w, b) by H^-1 A^T K d / n (K the curvatures); for least squares on x = 0..12 that
+    is at most 0.12 eps |offset| in w and 0.79 eps |offset| in the line at x[0], and robust
+    weights that discount the outliers of Y13 (or a point beyond Huber's delta) put that
+    influence on fewer points, a factor of about 13/11. The line at x[0] is b + w x[0], so
+    its own rounding adds eps (|offset| + |w x[0]|) at x[0] = 2000 (the years). Hence a
+    unit of eps (|offset| + |w x[0]|) and bounds of 8 units for w and 16 for the line at
+    x[0] (b itself at x[0] = 0): several times the worst case above, and far below what
+    broke: the rounding floor took a gradient of eps |offset| times 256 for converged
+    (b off by 360 units at 1e12), and at 1e6 Barron's line search, comparing loss values
+    each rounded by eps 1e6, found no step and raised. MAE is left out: its minimum may be
+    a whole segment (Y13's is), where any rounding may pick another line of it."""
+    x = X13 + x0
+    for y in (Y_NOISY, Y13):
+        ref = fit(name, x, y, **params)
+        f = fit(name, x, y + offset, **params)
+        unit = np.finfo(float).eps * (abs(offset) + abs(ref.w * x[0]))
+        assert abs(f.w - ref.w) <= 8 * unit, ((f.w - ref.w) / unit, f.iterations)
+        at_x0, ref_at_x0 = f.b + f.w * x[0] - offset, ref.b + ref.w * x[0]
+        assert abs(at_x0 - ref_at_x0) <= 16 * unit, ((at_x0 - ref_at_x0) / unit, f.iterations)
+
+
+@pytest.mark.parametrize("slope", [1e6, 1e9, 1e12])
+@pytest.mark.parametrize("name, params", SMOOTH, ids=SMOOTH_IDS)
+def test_a_steep_line_added_to_y_moves_the_fit_by_that_line(name, params, slope):
+    """y + slope x, for x = 0..12: the line of y, its slope raised by ``slope``. As for an
+    offset, only the rounding of y + slope x (eps |y_i| / 2 at most, under eps Y / 2 with
+    Y = 12 slope) may move the fit, so the same bounds hold in units of eps Y. The fit ran
+    its residuals from y itself, rounded relative to |y|: it raised (Huber with delta 3,
+    log-cosh and Barron at a slope of 1e6, among others) or stopped 2000 units away."""
+    for y in (Y_NOISY, Y13):
+        ref = fit(name, X13, y, **params)
+        f = fit(name, X13, y + slope * X13, **params)
+        unit = np.finfo(float).eps * 12 * slope
+        assert abs(f.w - slope - ref.w) <= 8 * unit, ((f.w - slope - ref.w) / unit, f.iterations)
+        assert abs(f.b - ref.b) <= 16 * unit, ((f.b - ref.b) / unit, f.iterations)
+
+
 K50 = np.arange(50.0)  # 50 x values one ulp apart from 1 up: x = 1 + k 2^-52
 
 
@@ -677,6 +725,21 @@ def test_the_closed_form_mse_line_needs_no_newton_step(data):
     x, y = {**DATASETS, "years": (np.arange(2000.0, 2013.0), Y13), "picometres": (X13 * 1e-12, Y13)}[data]
     f = robust.fit_line("mse", x, y)
     assert f.iterations == 0 and f.grad_norm < 1e-9 * (1 + np.abs(x).max())
+
+
+@pytest.mark.parametrize("scale", [1e3, 1e6, 1e9])
+@pytest.mark.parametrize("data", [*DATASETS, "years", "picometres"])
+def test_the_closed_form_mse_line_needs_no_newton_step_for_y_in_the_millions(data, scale):
+    """y times 1e3 to 1e9: the least-squares residuals z are as large, the gradient of 1e-10
+    is out of reach, and the closed-form line is already at rounding level, so no step is
+    taken. The rounding floor must count the size of z itself (each residual w u + b - z is
+    rounded relative to |w u| + |b| + |z|): the loop starts at the closed-form line, which
+    is (w, b) = (0, 0) on z, where that size is |z| alone. With |z| subtracted instead, the
+    floor's terms for MSE, |loss'| + curvature times size = 2|z| - 2|z|, are 0 there, and
+    the fit spun through all MAX_STEPS steps (or took 2 to 6)."""
+    x, y = {**DATASETS, "years": (np.arange(2000.0, 2013.0), Y13), "picometres": (X13 * 1e-12, Y13)}[data]
+    f = robust.fit_line("mse", x, y * scale)
+    assert f.iterations == 0 and f.method == "least squares in closed form, then Newton"
 
 
 def test_line_fit_is_frozen_and_inputs_are_not_modified():
