@@ -335,7 +335,10 @@ def test_y_in_the_millions_stops_at_rounding_level(data, name, params):
     y = y * 1e6
     f = fit(name, x, y, **params)
     assert f.grad_norm <= 64 * np.finfo(float).eps * np.abs(y).max() * np.abs(x).max(), f.grad_norm
-    assert f.iterations <= 40
+    # log-cosh on the thirteen points takes 39 steps (its outliers' curvature vanishes, so
+    # each step gains about 2.7 times); the bound is for a fit that never ends, with room for
+    # another numpy's sums
+    assert f.iterations <= 60
 
 
 Y_NOISY = 0.8 * X13 + np.random.default_rng(3).normal(0.0, 1.0, 13)  # no outliers, unlike Y13
