@@ -203,6 +203,7 @@ class LogisticFit:
 
 FIT_LOSSES = ("bce_logits", "focal")
 FIT_TOLERANCE = 1e-8
+FIT_MAX_ITER = 200  # Newton steps before fit_logistic gives up
 # A Hessian with a Cholesky pivot (squared) below this share of its diagonal entry is
 # treated as singular and damped: a rounding residue is ~1e-16 of it, a damped one ~1e-8.
 # (Per entry, so features in the billions, whose diagonal spans 1e18, are not damped.)
@@ -233,7 +234,7 @@ def _second_derivative(loss, z, y, params):
     return (loss.grad(z + h, y, **params) - loss.grad(z - h, y, **params)) / (2.0 * h)
 
 
-def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = 200, **params) -> LogisticFit:
+def fit_logistic(x, y, loss: str = "bce_logits", max_iter: int = FIT_MAX_ITER, **params) -> LogisticFit:
     """Fit p = sigmoid(w x + b) to labels ``y`` (0/1 or soft) by minimising the mean of
     ``loss`` (``'bce_logits'`` with ``pos_weight``, or ``'focal'`` with ``gamma`` and
     ``alpha``) with Newton's method: exact gradient, per-sample curvature, a

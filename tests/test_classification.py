@@ -549,7 +549,7 @@ def test_fit_logistic_names_a_bad_x_or_y_and_gives_up_when_its_budget_is_spent()
         fit_logistic(["a", 0.5, 1.0], [0.0, 1.0, 1.0])
     with pytest.raises(ValueError, match=r"^fit_logistic: no minimum found in 2 Newton steps \(gradient norm"):
         fit_logistic(X_IMB, Y_IMB, max_iter=2)
-    assert inspect.signature(fit_logistic).parameters["max_iter"].default == 200
+    assert inspect.signature(fit_logistic).parameters["max_iter"].default == cls.FIT_MAX_ITER == 200
 
 
 SEPARABLE = ("fit_logistic: the two classes are separable, so the loss has no minimum (it keeps falling "
