@@ -634,6 +634,36 @@ def test_fit_logistic_stops_when_newton_stalls_and_not_before():
     assert scaled.w * 1e9 == pytest.approx(plain.w, rel=1e-12) and scaled.b == pytest.approx(plain.b, rel=1e-12)
 
 
+
+def test_a_budget_that_ends_above_the_tolerance_raises_even_one_step_short():
+    """With pos_weight 19 the fit takes 7 Newton steps, the last from a gradient of 3e-7
+    to 6e-13: a budget of 6 ends above the tolerance and raises; it must not take the
+    seventh step anyway."""
+    fit = fit_logistic(X_IMB, Y_IMB, pos_weight=19.0)
+    assert fit.iterations == 7 and fit.grad_norm < 1e-12
+    with pytest.raises(ValueError, match=r"^fit_logistic: no minimum found in 6 Newton steps"):
+        fit_logistic(X_IMB, Y_IMB, max_iter=6, pos_weight=19.0)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e9])
+def test_a_fit_cut_short_is_either_refused_or_the_minimum(scale):
+    """Every budget short of the full fit's steps, at x in units and in the billions: the
+    fit either raises or is the minimum (w and b to 1e-6: a gradient below 1e-8 is within
+    about 2e-7 of it, the Hessian here being about 0.05). The rounding floor that
+    raises the tolerance for features in the billions is the gradient's real rounding
+    (eps times its terms, averaged over the points); one that was not averaged (160,000
+    times too large here) returned the fit one step before that floor."""
+    full = fit_logistic(X_IMB * scale, Y_IMB)
+    for k in range(1, full.iterations):
+        try:
+            f = fit_logistic(X_IMB * scale, Y_IMB, max_iter=k)
+        except ValueError:
+            continue
+        assert f.w == pytest.approx(full.w, rel=1e-6) and f.b == pytest.approx(full.b, rel=1e-6), k
+        # at most the rounding floor: 1e-8, or about 2e-5 for x in the billions (the step
+        # before the floor ends at 0.02 there, and must raise)
+        assert f.grad_norm < 1e-3 * scale / 1e9 + 1e-8, (k, f.grad_norm)
+
 @pytest.mark.parametrize("loss", FIT_LOSSES)
 @pytest.mark.parametrize("scale", [1e-9, 1e-3, 1e6, 1e9, 1e12, 1e14])
 @pytest.mark.parametrize("shift", [0.0, -1e4, 1e4])
