@@ -340,6 +340,8 @@ def _minimise(fn, theta, xs, ys, params, irls_first: int, least_squares_start: b
     ``least_squares_start``, ``theta`` is the closed-form least-squares line, recomputed on u
     (moving it there would round b + w m, a step's worth of error at the years 2000-2012)."""
     m = float(xs.mean())
+    if not math.isfinite(m):  # x's sum overflows (values near 1e308): every gradient would be NaN
+        raise ValueError("fit_line: 'x' is too large for float64 arithmetic (its sum overflows): rescale it")
     s = float(np.abs(xs - m).max())
     us = (xs - m) / s
     factor = 1.0 + s + abs(m)  # |gradient in x| <= factor |gradient in u|

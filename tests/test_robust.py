@@ -392,6 +392,20 @@ def test_a_steep_line_added_to_y_moves_the_fit_by_that_line(name, params, slope)
 K50 = np.arange(50.0)  # 50 x values one ulp apart from 1 up: x = 1 + k 2^-52
 
 
+
+@pytest.mark.parametrize("name", ["mse", "huber", "log_cosh", "barron"])
+def test_x_near_the_float64_limit_fits_or_is_refused_by_name(name):
+    """Two x values up to 1.2e308 still fit the line through their points (the smooth fits
+    standardise x by its largest distance from the mean, which stays finite; a distance
+    from minus the mean would overflow here and turn every gradient into NaN). Three whose
+    sum overflows are refused with an error naming x (it said "no minimum found (gradient
+    norm nan)")."""
+    f = fit(name, [1e300, 1.2e308], [0.0, 1.0])
+    assert f.w == pytest.approx(1 / 1.2e308, rel=1e-12)
+    assert f.b == pytest.approx(-1e300 / 1.2e308, rel=1e-6)
+    with pytest.raises(ValueError, match=r"^fit_line: 'x' is too large for float64 arithmetic"):
+        fit(name, [1e300, 6e307, 1.2e308], [0.0, 1.0, 1.5])
+
 @pytest.mark.parametrize("x, y, w", [
     ([1.0, 1.0 + 2 ** -52], [0.0, 1.0], 2.0 ** 52),                    # one ulp apart
     ([0.0, 1e-160], [0.0, 1.0], 1e160),                                 # the spread's square underflows
