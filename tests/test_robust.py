@@ -802,3 +802,58 @@ def test_objective_curvature_and_predict_name_themselves_and_their_arguments():
     with pytest.raises(ValueError, match=r"^LineFit\.predict: 'x' must be finite, got NaN or inf$"):
         f.predict([0.0, math.nan])
     np.testing.assert_allclose(f.predict(2.0), f.w * 2.0 + f.b)
+
+
+@pytest.mark.parametrize("data", ["thirteen", "years", "in the billions"])
+def test_a_fit_out_of_steps_returns_only_a_minimum_in_x(monkeypatch, data):
+    """With no step allowed (MAX_STEPS = 0) the loop never runs, so the check after it
+    decides alone: MSE's closed-form start is a minimum in x and is returned, whether its
+    gradient is below GRAD_TOLERANCE (centred x: 8e-15), or above it but at the rounding
+    level of x (the years 2000-2012: 3e-10; y in the billions: 1e-3). Huber's start, the
+    least-absolute-deviations line, is not, and the error names the loss, the steps taken
+    and the gradient reached."""
+    x, y = {"thirteen": (X13, Y13), "years": (np.arange(2000.0, 2013.0), Y13),
+            "in the billions": (X13, Y13 * 1e9 + 1e12)}[data]
+    monkeypatch.setattr(robust, "MAX_STEPS", 0)
+    f = robust.fit_line("mse", x, y)
+    ref = np.polyfit(x, y, 1)
+    assert f.iterations == 0 and f.method == "least squares in closed form, then Newton"
+    np.testing.assert_allclose([f.w, f.b], ref, rtol=1e-9)
+    norm = f.grad_norm
+    assert (norm < robust.GRAD_TOLERANCE) is (data == "thirteen"), norm
+    with pytest.raises(ValueError, match=r"^fit_line: no minimum of huber found in 0 steps \(gradient norm \d+\.?\d*\)$"):
+        robust.fit_line("huber", x, y, delta=0.5)
+
+
+def test_a_fit_that_runs_out_of_steps_says_how_many_it_took(monkeypatch):
+    """Three steps take log-cosh's fit from the LAD line to a gradient of 4e-5, not to a
+    minimum: the fit raises, naming the three steps, where five steps reach 3e-13."""
+    monkeypatch.setattr(robust, "MAX_STEPS", 3)
+    with pytest.raises(ValueError, match=r"^fit_line: no minimum of log_cosh found in 3 steps \(gradient norm 4\.3e-05\)$"):
+        robust.fit_line("log_cosh", X13, Y13)
+    monkeypatch.setattr(robust, "MAX_STEPS", 5)
+    f = robust.fit_line("log_cosh", X13, Y13)
+    assert f.iterations == 5 and f.grad_norm < robust.GRAD_TOLERANCE
+    # Barron at alpha 1 after five steps: not yet converged by the loop's own test in u
+    # (the gradient times 1 + s + |m|), but below GRAD_TOLERANCE in x, which is a minimum.
+    f = robust.fit_line("barron", X13, Y13, alpha=1.0)
+    assert f.iterations == 5 and f.grad_norm < robust.GRAD_TOLERANCE
+
+
+@pytest.mark.parametrize("alpha", [-2.0, 0.5])
+def test_barron_below_alpha_1_steps_by_irls_only(monkeypatch, alpha):
+    """Below alpha 1 the loss is not convex, and Newton's step can climb towards a saddle or
+    leave the basin; IRLS lowers the loss at every step. So fit_line gives such a fit
+    ``irls_first = MAX_STEPS``: no Newton step is tried while IRLS makes progress, up to
+    the last step allowed (here 4 or 6, with the budget cut to that)."""
+    calls = []
+    newton = robust._newton_step
+    monkeypatch.setattr(robust, "_newton_step", lambda *a: calls.append(1) or newton(*a))
+    for budget in (4, 6):
+        monkeypatch.setattr(robust, "MAX_STEPS", budget)
+        with pytest.raises(ValueError, match=rf"found in {budget} steps"):
+            robust.fit_line("barron", *DATASETS["n300"], alpha=alpha)
+    assert calls == []
+    monkeypatch.setattr(robust, "MAX_STEPS", 2000)
+    f = robust.fit_line("barron", *DATASETS["n300"], alpha=alpha)
+    assert f.grad_norm < robust.GRAD_TOLERANCE and not f.global_minimum
