@@ -699,6 +699,47 @@ def _toggle_palette(page) -> str:
     return _scheme(page)
 
 
+def _root_scheme(page) -> str:
+    return page.evaluate("getComputedStyle(document.documentElement).colorScheme")
+
+
+def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(browser, server):
+    """Material's bundle appends a <meta name="color-scheme"> as it starts and then fills
+    it in; in Chromium each step restyles the whole page (reason PlatformColorChange),
+    twice inside the bundle's long task on a phone. The page holds that meta out and sets
+    the root's colour scheme itself: traced, no script restyles the page for a colour
+    scheme change as it loads, and the root's scheme (scroll bars, the canvas) is the
+    palette's, on a first visit (light) and after dark was chosen (kept by Material in
+    local storage and applied by its inline script before the first paint)."""
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        log = watch(page)
+        browser.start_tracing(page=page, categories=[
+            "devtools.timeline", "disabled-by-default-devtools.timeline.invalidationTracking",
+            "disabled-by-default-devtools.timeline.stack"])
+        page.goto(server.url + "lessons/classification.html")
+        page.wait_for_load_state("load")
+        next_frames(page, 4)
+        events = json.loads(browser.stop_tracing())["traceEvents"]
+        reasons = [e["args"]["data"] for e in events if "InvalidationTracking" in e.get("name", "")
+                   and isinstance(e.get("args", {}).get("data"), dict)]
+        assert any(r.get("stackTrace") for r in reasons), "the trace recorded no script-made style invalidation at all"
+        scripted = [r for r in reasons if r.get("reason") == "PlatformColorChange" and r.get("stackTrace")]
+        where = [(r.get("nodeName"), r["stackTrace"][0].get("url", "").rsplit("/", 1)[-1]) for r in scripted]
+        assert where == [], f"scripts restyled the whole page for a colour scheme change: {where}"
+        assert page.evaluate("document.querySelectorAll('meta[name=color-scheme]').length") == 0
+        assert _scheme(page) == "default" and _root_scheme(page) == "light"
+        assert _toggle_palette(page) == "slate"
+        page.reload()
+        page.wait_for_load_state("load")
+        assert _scheme(page) == "slate" and _root_scheme(page) == "dark"
+        assert log.problems() == []
+    finally:
+        context.close()
+
+
 def _axis_label_colours(page) -> list[dict]:
     return js(page, """
       return docs().flatMap((d) => [...d.all_models])
@@ -755,6 +796,7 @@ def test_light_dark_toggle(visit, server, site_dir, page_path):
     page = open_settled(v, server.url + page_path, n)
     first = _scheme(page)
     assert first == "default", f"the page opens in scheme {first!r}, not Material's light 'default'"
+    assert _root_scheme(page) == "light"
     bokeh = has_bokeh(site_dir, page_path)
     failures = []
     if bokeh:
@@ -767,6 +809,8 @@ def test_light_dark_toggle(visit, server, site_dir, page_path):
         if luminance(rgb_of(light_spots[0]["body"])) < 0.9:
             failures.append(f"light: the page background {light_spots[0]['body']} is not near white")
     assert _toggle_palette(page) == "slate"
+    wait_js(page, "return getComputedStyle(document.documentElement).colorScheme === 'dark'",
+            what="the root's colour scheme (scroll bars, canvas) to follow the palette to dark")
     if bokeh:
         wait_js(page, """return docs().flatMap((d) => [...d.all_models])
                            .filter((m) => m.properties.axis_label_text_color != null && m.axis_label_text_color != null)
@@ -779,6 +823,8 @@ def test_light_dark_toggle(visit, server, site_dir, page_path):
         if luminance(rgb_of(dark_spots[0]["body"])) > 0.2:
             failures.append(f"dark: the page background {dark_spots[0]['body']} is not slate's dark grey")
     assert _toggle_palette(page) == "default", "the second click does not return to the light scheme"
+    wait_js(page, "return getComputedStyle(document.documentElement).colorScheme === 'light'",
+            what="the root's colour scheme to follow the palette back to light")
     if bokeh:
         failures += [f"light again: axis label of {a['name']} is {a['color']}, not dark"
                      for a in _axis_label_colours(page) if luminance(rgb_of(a["color"])) >= 0.4]
