@@ -706,7 +706,10 @@ def _root_scheme(page) -> str:
 def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(browser, server):
     """Material's bundle appends a <meta name="color-scheme"> as it starts and then fills
     it in; in Chromium each step restyles the whole page (reason PlatformColorChange),
-    twice inside the bundle's long task on a phone. The page holds that meta out and sets
+    twice inside the bundle's long task on a phone. Its palette also marks <body> as
+    switching and unmarks it a frame later, two more whole-page restyles for a palette
+    that is already applied: traced, that mark is not written as the page loads, while a
+    reader's toggle is still marked (set, then removed). The page holds that meta out and sets
     the root's colour scheme itself: traced, no script restyles the page for a colour
     scheme change as it loads, and the root's scheme (scroll bars, the canvas) is the
     palette's, on a first visit (light) and after dark was chosen (kept by Material in
@@ -729,9 +732,18 @@ def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(br
         scripted = [r for r in reasons if r.get("reason") == "PlatformColorChange" and r.get("stackTrace")]
         where = [(r.get("nodeName"), r["stackTrace"][0].get("url", "").rsplit("/", 1)[-1]) for r in scripted]
         assert where == [], f"scripts restyled the whole page for a colour scheme change: {where}"
+        switching = [r for r in reasons if r.get("changedAttribute") == "data-md-color-switching"]
+        assert switching == [], f"the palette's switching mark was written as the page loaded: {switching[:1]}"
         assert page.evaluate("document.querySelectorAll('meta[name=color-scheme]').length") == 0
         assert _scheme(page) == "default" and _root_scheme(page) == "light"
+        page.evaluate("""() => {
+          window.__marks = []
+          new MutationObserver((records) => window.__marks.push(...records.map((r) => r.target.hasAttribute(r.attributeName))))
+            .observe(document.body, {attributes: true, attributeFilter: ["data-md-color-switching"]})
+        }""")
         assert _toggle_palette(page) == "slate"
+        wait_js(page, "return window.__marks.length >= 2", what="the palette's switching mark to be set and removed")
+        assert page.evaluate("window.__marks") == [True, False], "a reader's toggle is not marked as a switch (transitions would run)"
         page.reload()
         page.wait_for_load_state("load")
         assert _scheme(page) == "slate" and _root_scheme(page) == "dark"
