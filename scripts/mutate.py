@@ -181,11 +181,16 @@ def restore() -> int:
 
 def save() -> None:
     """Write every mutated file's verdicts to tests/mutation_results.json (sorted, one
-    function per line, so a diff shows what a run changed)."""
+    function per line, so a diff shows what a run changed). A file that the snapshot has
+    no verdicts for (no snapshot yet, or mutmut has not reached it) keeps what the results
+    file says of it: a report asked for before any run must not wipe the record."""
+    saved = json.loads(CARRIED.read_text())["files"] if CARRIED.is_file() else {}
     files: dict[str, dict[str, list]] = {}
     for path in (p.replace(".", "/") + ".py" for p in modules()):
         meta = _meta(path)
         if not meta.is_file():
+            if path in saved:
+                files[path] = saved[path]
             continue
         try:
             data = json.loads(meta.read_text())
@@ -356,13 +361,15 @@ def main() -> int:
         snapshot()
         quick_selection(args.quick)
         names = pending(args.mutants) if args.mutants and not args.recheck else args.mutants
-        if names or not args.mutants:
-            proc = mutmut("run", "--max-children", str(args.jobs), *names)
-            if proc.returncode not in (0, 1):
-                print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
-                return proc.returncode
-        WORK = full
-        print(f"carried {carry_kills(full / 'quick', full)} kills of the first pass into the full run")
+        try:
+            if names or not args.mutants:
+                proc = mutmut("run", "--max-children", str(args.jobs), *names)
+                if proc.returncode not in (0, 1):
+                    print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
+                    return proc.returncode
+        finally:  # stopped with Ctrl-C too: what the first pass killed so far is kept
+            WORK = full
+            print(f"carried {carry_kills(full / 'quick', full)} kills of the first pass into the full run")
         return 0
 
     if not args.report_only:
