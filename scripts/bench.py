@@ -596,7 +596,20 @@ def table(rows: list[Row]) -> str:
     return "\n".join([line(cells[0]), rule] + [line(c) for c in cells[1:]])
 
 
-def summary(report: Report, total_s: float) -> str:
+def cpu_check() -> float:
+    """Seconds for a fixed piece of pure Python (best of 3): how fast this machine's cores
+    are right now. A shared VM's speed varies from day to day (the same tree built in
+    12.7 s one day and 51 s another), and every timed figure here moves with it; this
+    says which kind of day a table comes from."""
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        sum(range(10_000_000))
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def summary(report: Report, total_s: float, cpu: tuple[float, float]) -> str:
     """One line: budgets met or missed (by kind), how long the bench took, the load."""
     budgets = [r for r in report.rows if r.ok is not None]
     missed = report.missed
@@ -609,7 +622,8 @@ def summary(report: Report, total_s: float) -> str:
         verdict = f"{len(missed)} of {len(budgets)} budgets missed (" + ", ".join(
             f"{k} {n}" for k, n in kinds.items()) + ")"
     load = os.getloadavg()[0]
-    return f"{verdict} · bench took {total_s:.0f} s · load average {load:.1f} on {os.cpu_count()} cores at the end"
+    return (f"{verdict} · bench took {total_s:.0f} s · load average {load:.1f} on {os.cpu_count()} cores at the end"
+            f" · CPU check (sum(range(10**7)), best of 3) {cpu[0]:.3f} s at the start, {cpu[1]:.3f} s at the end")
 
 
 # --------------------------------------------------------------------------- engine
@@ -1073,6 +1087,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ["NO_MKDOCS_2_WARNING"] = "1"  # for every build this process starts
     started = time.perf_counter()
+    cpu_start = cpu_check()
     report = Report()
     measure_engine(report)
     chromium = None
@@ -1085,14 +1100,15 @@ def main(argv: list[str] | None = None) -> int:
     head = header(chromium)
     print(head, end="\n\n")
     print(table(report.rows))
-    line = summary(report, total)
+    cpu = (cpu_start, cpu_check())
+    line = summary(report, total, cpu)
     print(f"\n{line}")
 
     if args.json:
         data = {
             "header": head, "summary": line, "chromium": chromium, "platform": platform.platform(),
             "cores": os.cpu_count(), "python": platform.python_version(), "bokeh": bokeh.__version__,
-            "runs": args.runs, "loads": args.loads, "total_s": total,
+            "runs": args.runs, "loads": args.loads, "total_s": total, "cpu_check_s": cpu,
             "mobile": {**MOBILE_CONTEXT, "cpu_slowdown": CPU_SLOWDOWN, "network": NETWORK, "quiet_ms": QUIET_MS},
             "rows": [asdict(r) for r in report.rows], **report.raw,
         }

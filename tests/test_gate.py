@@ -738,12 +738,14 @@ def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(br
         assert _scheme(page) == "default" and _root_scheme(page) == "light"
         page.evaluate("""() => {
           window.__marks = []
-          new MutationObserver((records) => window.__marks.push(...records.map((r) => r.target.hasAttribute(r.attributeName))))
+          const marked = (r) => r.target.hasAttribute(r.attributeName)
+          new MutationObserver((records) => window.__marks.push(...records.map(marked)))
             .observe(document.body, {attributes: true, attributeFilter: ["data-md-color-switching"]})
         }""")
         assert _toggle_palette(page) == "slate"
         wait_js(page, "return window.__marks.length >= 2", what="the palette's switching mark to be set and removed")
-        assert page.evaluate("window.__marks") == [True, False], "a reader's toggle is not marked as a switch (transitions would run)"
+        assert page.evaluate("window.__marks") == [True, False], \
+            "a reader's toggle is not marked as a switch (transitions would run)"
         page.reload()
         page.wait_for_load_state("load")
         assert _scheme(page) == "slate" and _root_scheme(page) == "dark"

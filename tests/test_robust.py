@@ -821,7 +821,8 @@ def test_a_fit_out_of_steps_returns_only_a_minimum_in_x(monkeypatch, data):
     np.testing.assert_allclose([f.w, f.b], ref, rtol=1e-9)
     norm = f.grad_norm
     assert (norm < robust.GRAD_TOLERANCE) is (data == "thirteen"), norm
-    with pytest.raises(ValueError, match=r"^fit_line: no minimum of huber found in 0 steps \(gradient norm \d+\.?\d*\)$"):
+    no_minimum = r"^fit_line: no minimum of huber found in 0 steps \(gradient norm \d+\.?\d*\)$"
+    with pytest.raises(ValueError, match=no_minimum):
         robust.fit_line("huber", x, y, delta=0.5)
 
 
@@ -829,7 +830,8 @@ def test_a_fit_that_runs_out_of_steps_says_how_many_it_took(monkeypatch):
     """Three steps take log-cosh's fit from the LAD line to a gradient of 4e-5, not to a
     minimum: the fit raises, naming the three steps, where five steps reach 3e-13."""
     monkeypatch.setattr(robust, "MAX_STEPS", 3)
-    with pytest.raises(ValueError, match=r"^fit_line: no minimum of log_cosh found in 3 steps \(gradient norm 4\.3e-05\)$"):
+    three_steps = r"^fit_line: no minimum of log_cosh found in 3 steps \(gradient norm 4\.3e-05\)$"
+    with pytest.raises(ValueError, match=three_steps):
         robust.fit_line("log_cosh", X13, Y13)
     monkeypatch.setattr(robust, "MAX_STEPS", 5)
     f = robust.fit_line("log_cosh", X13, Y13)
