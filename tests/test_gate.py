@@ -439,6 +439,19 @@ def shots(plots) -> list[bytes]:
     return [p.screenshot(animations="disabled") for p in plots]
 
 
+def drawn_colours(page, plot, tries: int = 20) -> int:
+    """How many colours ``plot`` shows, once drawn. A screenshot scrolls the plot into view,
+    and a canvas that was far off the screen can be captured before its first paint there
+    (the page's white): look again a few frames later, up to ``tries`` times. A plot that
+    is really blank stays blank."""
+    for _ in range(tries):
+        n = len(np.unique(np.asarray(image(plot.screenshot(animations="disabled"))).reshape(-1, 3), axis=0))
+        if n > 10:
+            return n
+        next_frames(page)
+    return n
+
+
 def stable_shots(page, plots, tries: int = 10) -> list[bytes]:
     """Screenshots of ``plots`` once two in a row agree (the picture has stopped changing)."""
     before = shots(plots)
@@ -524,10 +537,10 @@ def test_served_page_is_clean(visit, server, site_dir, page_path):
     page = open_settled(v, server.url + page_path, n)
     blank = []
     for di in range(js(page, "return docs().length")):
-        for i, png in enumerate(shots(plot_handles(page, di))):
-            colours = np.unique(np.asarray(image(png)).reshape(-1, 3), axis=0)
-            if len(colours) <= 10:
-                blank.append(f"document {di} plot {i}: {len(colours)} colours")
+        for i, plot in enumerate(plot_handles(page, di)):
+            n = drawn_colours(page, plot)
+            if n <= 10:
+                blank.append(f"document {di} plot {i}: {n} colours")
     quiet(page)
     v.assert_clean(f"{page_path} from the server", served_only(server))
     assert blank == [], f"{page_path}: plots look blank"
