@@ -716,18 +716,41 @@ def _root_scheme(page) -> str:
     return page.evaluate("getComputedStyle(document.documentElement).colorScheme")
 
 
+# Every write of the palette's switching mark and scheme on <body>, in order, from the start
+# of each page load: "switching+" (set), "switching-" (removed), "scheme=<value>".
+PALETTE_WRITES_JS = """(() => {
+  window.__paletteWrites = []
+  new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.target !== document.body) continue
+      const name = r.attributeName.replace("data-md-color-", "")
+      window.__paletteWrites.push(name === "switching"
+        ? "switching" + (document.body.hasAttribute(r.attributeName) ? "+" : "-")
+        : name + "=" + document.body.getAttribute(r.attributeName))
+    }
+  }).observe(document, {attributes: true, subtree: true,
+                        attributeFilter: ["data-md-color-switching", "data-md-color-scheme"]})
+})()"""
+
+
+def _palette_writes(page) -> list[str]:
+    return page.evaluate("window.__paletteWrites")
+
+
 def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(browser, server):
     """Material's bundle appends a <meta name="color-scheme"> as it starts and then fills
     it in; in Chromium each step restyles the whole page (reason PlatformColorChange),
     twice inside the bundle's long task on a phone. Its palette also marks <body> as
     switching and unmarks it a frame later, two more whole-page restyles for a palette
-    that is already applied: traced, that mark is not written as the page loads, while a
-    reader's toggle is still marked (set, then removed). The page holds that meta out and sets
-    the root's colour scheme itself: traced, no script restyles the page for a colour
-    scheme change as it loads, and the root's scheme (scroll bars, the canvas) is the
-    palette's, on a first visit (light) and after dark was chosen (kept by Material in
-    local storage and applied by its inline script before the first paint)."""
+    that is already applied. The page holds that meta out and sets the root's colour
+    scheme (scroll bars, the canvas) itself, and makes the switching mark only when the
+    palette really changes. Traced on a first visit (light): no script restyles the page
+    for a colour scheme, no switching mark is written, the root's scheme is light. A
+    reader's toggle is marked (set, scheme, removed); after a reload with dark chosen
+    (kept by Material in local storage, applied by its inline script before the first
+    paint) nothing switches and the root is dark."""
     context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(PALETTE_WRITES_JS)
     try:
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
@@ -747,20 +770,42 @@ def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(br
         assert where == [], f"scripts restyled the whole page for a colour scheme change: {where}"
         switching = [r for r in reasons if r.get("changedAttribute") == "data-md-color-switching"]
         assert switching == [], f"the palette's switching mark was written as the page loaded: {switching[:1]}"
+        assert not any(w.startswith("switching") for w in _palette_writes(page)), _palette_writes(page)
         assert page.evaluate("document.querySelectorAll('meta[name=color-scheme]').length") == 0
         assert _scheme(page) == "default" and _root_scheme(page) == "light"
-        page.evaluate("""() => {
-          window.__marks = []
-          const marked = (r) => r.target.hasAttribute(r.attributeName)
-          new MutationObserver((records) => window.__marks.push(...records.map(marked)))
-            .observe(document.body, {attributes: true, attributeFilter: ["data-md-color-switching"]})
-        }""")
+        page.evaluate("window.__paletteWrites = []")
         assert _toggle_palette(page) == "slate"
-        wait_js(page, "return window.__marks.length >= 2", what="the palette's switching mark to be set and removed")
-        assert page.evaluate("window.__marks") == [True, False], \
-            "a reader's toggle is not marked as a switch (transitions would run)"
+        wait_js(page, "return window.__paletteWrites.includes('switching-')",
+                what="the palette's switching mark to be set and removed")
+        assert _palette_writes(page) == ["switching+", "scheme=slate", "switching-"], \
+            f"a reader's toggle is not marked as a switch (transitions would run): {_palette_writes(page)}"
+        assert _root_scheme(page) == "dark"
         page.reload()
         page.wait_for_load_state("load")
+        next_frames(page, 4)
+        assert _scheme(page) == "slate" and _root_scheme(page) == "dark"
+        assert not any(w.startswith("switching") for w in _palette_writes(page)), _palette_writes(page)
+        assert log.problems() == []
+    finally:
+        context.close()
+
+
+def test_a_first_visit_under_a_dark_system_theme_switches_with_the_mark(browser, server):
+    """No palette stored and a dark system theme: the page arrives with Material's first
+    (light) palette, and its bundle switches to the dark one as it starts. That is a real
+    switch: the mark goes on before the scheme changes and comes off after (no colour
+    transitions run), and the root's colour scheme follows to dark."""
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="dark")
+    context.add_init_script(PALETTE_WRITES_JS)
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        log = watch(page)
+        page.goto(server.url + "index.html")
+        page.wait_for_load_state("load")
+        wait_js(page, "return window.__paletteWrites.includes('switching-')",
+                what="the start-up switch to the dark palette to be marked and unmarked")
+        assert _palette_writes(page) == ["switching+", "scheme=slate", "switching-"], _palette_writes(page)
         assert _scheme(page) == "slate" and _root_scheme(page) == "dark"
         assert log.problems() == []
     finally:

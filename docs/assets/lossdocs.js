@@ -351,13 +351,8 @@
     })
   }
 
-  // Material switches palettes by changing data-md-color-scheme on <body>. The root's
-  // colour scheme (scroll bars, the canvas) follows: Material's own <meta name=
-  // "color-scheme"> is held out of the page (lossdocs/site/theme/main.html).
-  new MutationObserver(() => {
-    document.documentElement.style.colorScheme = getComputedStyle(document.body).colorScheme
-    applyTheme()
-  }).observe(document.body, {
+  // Material switches palettes by changing data-md-color-scheme on <body>.
+  new MutationObserver(applyTheme).observe(document.body, {
     attributes: true, attributeFilter: ["data-md-color-scheme"],
   })
 })()
