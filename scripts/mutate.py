@@ -179,12 +179,17 @@ def restore() -> int:
     return carried
 
 
+def carried() -> dict[str, dict[str, list]]:
+    """The verdicts tests/mutation_results.json holds, per file (none if it is missing)."""
+    return json.loads(CARRIED.read_text())["files"] if CARRIED.is_file() else {}
+
+
 def save() -> None:
     """Write every mutated file's verdicts to tests/mutation_results.json (sorted, one
     function per line, so a diff shows what a run changed). A file that the snapshot has
     no verdicts for (no snapshot yet, or mutmut has not reached it) keeps what the results
     file says of it: a report asked for before any run must not wipe the record."""
-    saved = json.loads(CARRIED.read_text())["files"] if CARRIED.is_file() else {}
+    saved = carried()
     files: dict[str, dict[str, list]] = {}
     for path in (p.replace(".", "/") + ".py" for p in modules()):
         meta = _meta(path)
@@ -307,9 +312,10 @@ def quick_selection(tests: list[str]) -> None:
 def carry_kills(quick: Path, full: Path) -> int:
     """Copy the kills of the first pass (snapshot ``quick``) into the full snapshot's meta
     files and tests/mutation_results.json, for functions whose source hash is the same
-    there. Returns how many verdicts were added."""
+    there, over verdicts not yet checked or that survived before (a rerun with --recheck
+    after new tests). Returns how many verdicts were added."""
     added = 0
-    saved = json.loads(CARRIED.read_text())["files"] if CARRIED.is_file() else {}
+    saved = carried()
     for path in (p.replace(".", "/") + ".py" for p in modules()):
         source = quick / "mutants" / f"{path}.meta"
         if not source.is_file():
@@ -322,7 +328,7 @@ def carry_kills(quick: Path, full: Path) -> int:
             for key, code in kills.items():
                 func = re.fullmatch(r".*\.(.+?)__mutmut_\d+", key)[1]
                 same = data["hash_by_function_name"].get(func) == got["hash_by_function_name"].get(func)
-                if same and key in data["exit_code_by_key"] and data["exit_code_by_key"][key] is None:
+                if same and key in data["exit_code_by_key"] and data["exit_code_by_key"][key] not in KILLED_CODES:
                     data["exit_code_by_key"][key] = code
                     added += 1
             target.write_text(json.dumps(data, indent=4))
@@ -332,7 +338,7 @@ def carry_kills(quick: Path, full: Path) -> int:
             module = path.removesuffix(".py").replace("/", ".")
             for n, code in enumerate(exits, start=1):
                 new = kills.get(f"{module}.{func}__mutmut_{n}")
-                if code is None and new is not None:
+                if code not in KILLED_CODES and new is not None:  # unchecked, or survived before the new tests
                     exits[n - 1] = new
     if saved:
         write_carried(saved)
