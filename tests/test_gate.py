@@ -790,6 +790,79 @@ def test_the_palette_sets_the_root_colour_scheme_without_a_whole_page_restyle(br
         context.close()
 
 
+REPAINT_PAGES = ("lessons/classification.html", "lessons/loss-landscape.html")
+
+RENDERER_POSITIONS_JS = """
+// Each renderer view of every plot: its position stylesheet's text and the box it
+// should state (BokehJS writes left, top, width and height of the renderer's bbox).
+const out = []
+for (let di = 0; di < docs().length; di++) {
+  for (const plot of plotViews(di)) {
+    for (const r of plot.renderer_views.values()) {
+      const box = r.bbox
+      if (r.position == null || box == null || !box.is_valid || r.panel != null) continue
+      out.push({css: r.position.css, box: [box.left, box.top, box.width, box.height], visible: r.model.visible, type: r.model.type})
+    }
+  }
+}
+return out
+"""
+
+
+def _recalcs(cdp) -> int:
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return int(metrics["RecalcStyleCount"])
+
+
+@pytest.mark.parametrize("page_path", REPAINT_PAGES)
+def test_a_bare_repaint_restyles_nothing_and_a_moved_renderer_still_moves(visit, server, site_dir, page_path):
+    """BokehJS 3.x rewrites every renderer's position stylesheet on every paint, changed
+    or not, then reads a CSS variable back: the browser restyles once per renderer per
+    paint (about a dozen per repaint of a two-plot widget, most of a bare repaint's cost).
+    The loader lets only changed text through. Here: ten repaints of every plot of the
+    page (``request_paint``, as a zoom or a hover readout asks) cost at most a couple of
+    style recalculations in all, counted by Chromium (``Performance.getMetrics``). And
+    the stylesheets still follow their renderers: after the window narrows (every plot
+    lays out again), each one states its renderer's new box."""
+    n = static_counts(site_dir, page_path)["widgets"]
+    v = visit()
+    page = open_settled(v, server.url + page_path, n)
+    cdp = v.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    n_plots = js(page, "return docs().reduce((k, d, di) => k + plotViews(di).length, 0)")
+    assert n_plots >= 2, f"{page_path}: only {n_plots} plot views"
+    next_frames(page, 3)
+    before = _recalcs(cdp)
+    for _ in range(10):
+        js(page, "for (let di = 0; di < docs().length; di++) for (const p of plotViews(di)) p.request_paint()")
+        next_frames(page, 2)
+    spent = _recalcs(cdp) - before
+    assert spent <= 3, f"{page_path}: 10 bare repaints of {n_plots} plots cost {spent} style recalculations"
+
+    def stated(rec: dict) -> list[float] | None:
+        """The box a stylesheet states in px (None for one placed otherwise: a legend's %)."""
+        found = [re.search(rf"\b{k}:\s*(-?[\d.e+-]+)px", rec["css"]) for k in ("left", "top", "width", "height")]
+        return [float(m[1]) for m in found] if all(found) else None
+
+    first = js(page, RENDERER_POSITIONS_JS)
+    in_px = [r for r in first if stated(r) is not None]
+    assert len(in_px) >= 2 * n_plots, f"{page_path}: {len(in_px)} renderers placed in px by {n_plots} plots"
+    page.set_viewport_size({"width": VIEWPORT["width"] - 180, "height": VIEWPORT["height"]})
+    deadline = time.monotonic() + CHANGE_TIMEOUT_S
+    while True:
+        next_frames(page, 4)
+        after = js(page, RENDERER_POSITIONS_JS)
+        moved = [a for a, b in zip(after, first) if a["box"] != b["box"]]
+        if moved or time.monotonic() > deadline:
+            break
+    assert moved, f"{page_path}: narrowing the window moved no renderer"
+    assert len(after) == len(first), f"{page_path}: {len(first)} renderers before, {len(after)} after"
+    wrong = [(r["box"], r["css"][:120]) for r, r0 in zip(after, first) if stated(r0) is not None
+             and (stated(r) is None or not np.allclose(stated(r), r["box"], atol=1e-6))]
+    assert wrong == [], f"{page_path}: position stylesheets that no longer state their renderer's box: {wrong[:3]}"
+    assert v.problems() == []
+
+
 def test_a_first_visit_under_a_dark_system_theme_switches_with_the_mark(browser, server):
     """No palette stored and a dark system theme: the page arrives with Material's first
     (light) palette, and its bundle switches to the dark one as it starts. That is a real
