@@ -801,7 +801,7 @@ for (let di = 0; di < docs().length; di++) {
     for (const r of plot.renderer_views.values()) {
       const box = r.bbox
       if (r.position == null || box == null || !box.is_valid || r.panel != null) continue
-      out.push({css: r.position.css, box: [box.left, box.top, box.width, box.height], visible: r.model.visible, type: r.model.type})
+      out.push({css: r.position.css, box: [box.left, box.top, box.width, box.height], type: r.model.type})
     }
   }
 }
