@@ -423,3 +423,54 @@ def test_trajectory_names_the_shape_of_a_bad_lr_or_start():
     with pytest.raises(ValueError) as info:
         descent.trajectory("mse", p.x, p.y, (0.0, 0.0, 1.0), "sgd")
     assert str(info.value) == "descent: 'start' must be one point (w, b), got shape (3,)"
+
+
+# ------------------------------------------------- messages, word for word (mutation review)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(x=[np.nan, 1.0]), "descent: 'x' must be finite, got NaN or inf"),
+    (dict(x=[[0.1, 0.2]], y=[[0.0, 0.1]]),
+     "descent: 'x' and 'y' must be non-empty 1-D arrays of equal length, got shapes (1, 2) and (1, 2)"),
+    (dict(start=(np.inf, 0.0)), "descent: 'start' must be finite, got NaN or inf"),
+    (dict(optimizer="sgd", momentum=0.5), "descent: unknown hyperparameter 'momentum'; sgd takes no hyperparameters"),
+    (dict(optimizer="adam", momentum=0.5), "descent: unknown hyperparameter 'momentum'; adam takes: betas, eps"),
+    (dict(optimizer="adagrad"),
+     "descent: unknown optimizer 'adagrad'; known optimizers: sgd, momentum, nesterov, rmsprop, adam"),
+    (dict(optimizer="adam", betas=(0.9, 1.5)), "adam: parameter 'betas' must be in [0, 1), got 1.5"),
+    (dict(optimizer="momentum", momentum=2.0), "momentum: parameter 'momentum' must be in [0, 1), got 2.0"),
+    (dict(schedule="exp"), "descent: unknown schedule 'exp'; known schedules: constant, step, cosine"),
+    (dict(lr=-1.0), "descent: parameter 'lr' must be in (0, inf), got -1.0"),
+    (dict(loss="bce"), "loss: 'bce' is a classification loss; only regression losses "
+                       "(mse, mae, huber, log_cosh, barron) apply to the tanh neuron"),
+    # the loss's parameters are checked before the data: a bad delta is named, not the NaN
+    (dict(loss="huber", loss_params={"delta": -1.0}, x=[np.nan, 0.0]),
+     "huber: parameter 'delta' must be in (0, inf), got -1.0"),
+])
+def test_bad_input_messages_word_for_word(kwargs, message):
+    """Each refusal names who refuses (the module, the optimizer or the loss), the
+    parameter, and what is allowed, exactly."""
+    args = dict(loss="mse", x=P.x, y=P.y, start=P.start) | kwargs
+    with pytest.raises(ValueError) as info:
+        descent.trajectory(**args)
+    assert str(info.value) == message
+
+
+def test_one_data_point_is_enough():
+    """A single (x, y) pair is a data set: MSE from (0, 0) on (0.5, 0.2) starts at 0.04
+    and falls."""
+    traj = descent.trajectory("mse", [0.5], [0.2], (0.0, 0.0), steps=3)
+    assert traj.loss[0] == pytest.approx(0.04, abs=1e-15)
+    assert (np.diff(traj.loss) < 0).all()
+
+
+def test_a_diverged_point_gives_nan_and_the_others_keep_the_loss_parameters():
+    """Where a path has diverged (a non-finite prediction) the loss is NaN; the finite
+    predictions beside it are scored with the loss's own parameters (δ = 0.3 here, not
+    Huber's default 1)."""
+    huber = losses.get("huber")
+    pred, y = np.array([np.nan, 2.0, np.inf]), np.array([0.0, 0.5, 0.0])
+    for kernel in (huber.value, huber.grad):
+        got = descent._elementwise(kernel, pred, y, {"delta": 0.3})
+        assert np.isnan(got[0]) and np.isnan(got[2])
+        assert got[1] == kernel(2.0, 0.5, delta=0.3) != kernel(2.0, 0.5)
