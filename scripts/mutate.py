@@ -46,6 +46,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -345,7 +346,14 @@ def carry_kills(quick: Path, full: Path) -> int:
     return added
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
+    # A run started in the background (``&``, ``nohup``) ignores Ctrl-C's SIGINT, so
+    # SIGTERM stops it the same way: the ``finally`` below still carries a first pass's kills.
+    signal.signal(signal.SIGTERM, _stop)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mutants", nargs="*", help="mutant name globs, e.g. 'lossdocs.losses*' (default: all)")
     ap.add_argument("--jobs", type=int, default=1, help="mutmut worker processes (default 1)")
