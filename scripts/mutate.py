@@ -353,6 +353,8 @@ def _stop(signum, frame):
 def main() -> int:
     # A run started in the background (``&``, ``nohup``) ignores Ctrl-C's SIGINT, so
     # SIGTERM stops it the same way: the ``finally`` below still carries a first pass's kills.
+    # Send it to the whole process group (``kill -TERM -- -PGID``): mutmut's workers are
+    # this script's grandchildren and outlive it otherwise.
     signal.signal(signal.SIGTERM, _stop)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mutants", nargs="*", help="mutant name globs, e.g. 'lossdocs.losses*' (default: all)")
