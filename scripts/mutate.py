@@ -207,10 +207,24 @@ def save() -> None:
         for key, code in data["exit_code_by_key"].items():
             m = re.fullmatch(r".*\.(.+?)__mutmut_(\d+)", key)
             by_func.setdefault(m[1], {})[int(m[2])] = code
-        files[path] = {func: [data["hash_by_function_name"].get(func),
-                              [codes.get(n) for n in range(1, max(codes) + 1)]]
-                       for func, codes in sorted(by_func.items())}
+        files[path] = merged({func: [data["hash_by_function_name"].get(func),
+                                     [codes.get(n) for n in range(1, max(codes) + 1)]]
+                              for func, codes in sorted(by_func.items())}, saved.get(path, {}))
     write_carried(files)
+
+
+def merged(fresh: dict[str, list], recorded: dict[str, list]) -> dict[str, list]:
+    """``fresh`` verdicts of one file, with every mutant they have not checked taking the
+    recorded verdict where the function's hash is unchanged. A snapshot is seeded with
+    kills only, so without this a run wrote "not checked" over every survivor on record
+    (the equivalents reviewed in earlier sessions among them)."""
+    out = {}
+    for func, (digest, codes) in fresh.items():
+        old_digest, old_codes = recorded.get(func, (None, []))
+        if digest is not None and digest == old_digest and len(old_codes) == len(codes):
+            codes = [c if c is not None else o for c, o in zip(codes, old_codes)]
+        out[func] = [digest, codes]
+    return out
 
 
 def write_carried(files: dict[str, dict[str, list]]) -> None:

@@ -42,3 +42,23 @@ def test_the_code_passes_its_linter():
     proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", "--no-cache",
                            "lossdocs", "tests", "scripts"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_mutation_record_keeps_verdicts_a_run_did_not_recheck():
+    """scripts/mutate.py seeds a snapshot with kills only, so a run's own verdicts say
+    "not checked" (None) for every survivor on record. Saving must keep the recorded
+    verdict there while the function is unchanged (same hash), take the run's verdict
+    wherever it has one, and drop the record once the function has changed."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutate", ROOT / "scripts" / "mutate.py")
+    mutate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutate)
+    recorded = {"f": ["aa", [1, 0, 0, None]], "g": ["bb", [0, 1]], "h": ["cc", [0]]}
+    fresh = {"f": ["aa", [None, None, 1, 1]], "g": ["b2", [None, 1]], "h": ["cc", [None, None]]}
+    assert mutate.merged(fresh, recorded) == {
+        "f": ["aa", [1, 0, 1, 1]],  # unchanged: the record fills the gaps, the run's own verdicts win
+        "g": ["b2", [None, 1]],  # changed function: nothing carried
+        "h": ["cc", [None, None]],  # a different number of mutants: nothing carried
+    }
+    assert mutate.merged(fresh, {}) == fresh
