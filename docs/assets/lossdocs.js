@@ -207,8 +207,8 @@
   // Every paint, BokehJS 3.x writes each renderer's position into a <style> in its
   // shadow root, changed or not, and then reads a CSS variable back: each write makes
   // the browser rebuild that root's style rules, about 1 ms per renderer per paint.
-  // Writing only what changed makes a repaint about three times cheaper (README,
-  // "Latency"). Skipped if a later BokehJS names things differently.
+  // Writing only what changed leaves a repaint with no restyle at all (README,
+  // "Repaints without restyles"). Skipped if a later BokehJS names things differently.
   function quietStyleSheets() {
     const dom = Bokeh.require?.("core/dom")
     const sheet = dom?.InlineStyleSheet?.prototype
