@@ -794,14 +794,19 @@ REPAINT_PAGES = ("lessons/classification.html", "lessons/loss-landscape.html")
 
 RENDERER_POSITIONS_JS = """
 // Each renderer view of every plot: its position stylesheet's text and the box it
-// should state (BokehJS writes left, top, width and height of the renderer's bbox).
+// should state. BokehJS writes left, top, width and height of the renderer's bbox; for a
+// glyph renderer (an empty element under the canvas) the loader writes its frame's box,
+// not the glyphs' data bounds. `data` is the glyphs' own bounds, to see data move.
 const out = []
+const edges = (b) => [b.left, b.top, b.width, b.height]
 for (let di = 0; di < docs().length; di++) {
   for (const plot of plotViews(di)) {
     for (const r of plot.renderer_views.values()) {
       const box = r.bbox
       if (r.position == null || box == null || !box.is_valid || r.panel != null) continue
-      out.push({css: r.position.css, box: [box.left, box.top, box.width, box.height], type: r.model.type})
+      const glyph = r.model.type === "GlyphRenderer"
+      out.push({css: r.position.css, box: edges(glyph ? plot.frame.bbox : box), type: r.model.type,
+                glyph, data: edges(box), doc: di, id: r.model.id})
     }
   }
 }
@@ -860,6 +865,44 @@ def test_a_bare_repaint_restyles_nothing_and_a_moved_renderer_still_moves(visit,
     wrong = [(r["box"], r["css"][:120]) for r, r0 in zip(after, first) if stated(r0) is not None
              and (stated(r) is None or not np.allclose(stated(r), r["box"], atol=1e-6))]
     assert wrong == [], f"{page_path}: position stylesheets that no longer state their renderer's box: {wrong[:3]}"
+    assert v.problems() == []
+
+
+DATA_CHANGE_PAGES = ("lessons/reading-the-loss-curve.html", "lessons/walking-downhill.html")
+
+
+@pytest.mark.parametrize("page_path", DATA_CHANGE_PAGES)
+def test_a_data_change_rewrites_no_glyph_box(visit, server, site_dir, page_path):
+    """BokehJS sizes each glyph renderer's (empty) element to its glyphs' data bounds, so
+    every control that changes data wrote new stylesheets and restyled the page (and laid
+    it out) before the plots could paint. The loader states the frame's box instead. Here
+    every control of the page is changed in turn: the glyphs' data bounds move, yet no
+    glyph renderer's stylesheet text changes, and each states its frame's box."""
+    n = static_counts(site_dir, page_path)["widgets"]
+    v = visit()
+    page = open_settled(v, server.url + page_path, n)
+    first = js(page, RENDERER_POSITIONS_JS)
+    glyphs = [r for r in first if r["glyph"]]
+    assert len(glyphs) >= 4, f"{page_path}: {len(glyphs)} glyph renderers"
+    for r in glyphs:
+        found = [re.search(rf"\b{k}:\s*(-?[\d.e+-]+)px", r["css"]) for k in ("left", "top", "width", "height")]
+        assert all(found), f"{page_path}: a glyph renderer placed otherwise: {r['css'][:120]}"
+        assert np.allclose([float(m[1]) for m in found], r["box"], atol=1e-6), (r["css"][:120], r["box"])
+    moved = 0
+    for control in js(page, "return controls()"):
+        if control["disabled"]:
+            continue
+        before = js(page, RENDERER_POSITIONS_JS)
+        set_control(page, control["key"], js(page, "const m = byKey(arg); return CONTROLS[m.type].next(m)",
+                                             control["key"]))
+        next_frames(page, 4)
+        after = js(page, RENDERER_POSITIONS_JS)
+        # A renderer whose data was empty has no bounds and is listed only while it has some.
+        pairs = [(a, b) for a in after for b in before if a["id"] == b["id"] and a["glyph"]]
+        moved += sum(a["data"] != b["data"] for a, b in pairs)
+        rewritten = [a["css"][:100] for a, b in pairs if a["css"] != b["css"]]
+        assert rewritten == [], f"{page_path}: {control['name']} rewrote glyph boxes: {rewritten[:2]}"
+    assert moved >= 3, f"{page_path}: the controls moved the data bounds of only {moved} glyph renderers"
     assert v.problems() == []
 
 

@@ -218,6 +218,20 @@
       if (this.el.textContent !== css) write.call(this, css)
     }
     sheet.lossdocsQuiet = true
+    // A glyph renderer's element is an empty box in the plot's underlay layer (the
+    // glyphs are drawn on the canvas, and the events layer lies above it), yet BokehJS
+    // sizes it to the glyphs' data bounds: every data change wrote a new box and
+    // restyled the page. It states the frame's box instead, which moves only when the
+    // plot lays out again.
+    const glyph = Bokeh.require?.("models/renderers/glyph_renderer")?.GlyphRendererView?.prototype
+    if (glyph == null || typeof glyph.update_position !== "function") return
+    const place = glyph.update_position
+    glyph.update_position = function () {
+      const box = this.plot_view?.frame?.bbox
+      if (box == null || !box.is_valid || this.position == null) return place.call(this)
+      this.position.replace(`:host { position: absolute; left: ${box.left}px; top: ${box.top}px; ` +
+        `width: ${box.width}px; height: ${box.height}px; }`)
+    }
   }
 
   // BokehJS, in order (the widgets bundle extends the core), at most once per page.
