@@ -255,6 +255,29 @@ def results() -> dict[str, str]:
     return {m[1]: m[2].strip() for m in re.finditer(r"^\s*(\S+__mutmut_\d+):\s*(.+)$", out, re.M)}
 
 
+def with_record(status: dict[str, str]) -> dict[str, str]:
+    """``status`` (the snapshot's, from mutmut) with every mutant it has not checked taking
+    the verdict tests/mutation_results.json records for it. A snapshot is seeded with kills
+    only, so its own table showed the reviewed equivalents of earlier runs as "not checked";
+    the record (which ``save()`` has just merged) is the whole state."""
+    try:
+        from mutmut.stats import status_by_exit_code
+    except ImportError:  # an older mutmut 3 keeps it in its main module
+        from mutmut.__main__ import status_by_exit_code
+    names = modules()
+    out = dict(status)
+    for path, functions in carried().items():
+        module = path.removesuffix(".py").replace("/", ".")
+        if module not in names:
+            continue
+        for func, (_digest, codes) in functions.items():
+            for n, code in enumerate(codes, start=1):
+                key = f"{module}.{func}__mutmut_{n}"
+                if out.get(key, "not checked") == "not checked":
+                    out[key] = status_by_exit_code[code]
+    return out
+
+
 def pending(patterns: list[str]) -> list[str]:
     """mutmut reruns every mutant named on its command line, so resuming with a glob would
     check the finished ones again. A glob becomes the matching mutants not checked yet; an
@@ -417,7 +440,7 @@ def main() -> int:
                 print(f"mutmut run exited with {proc.returncode}", file=sys.stderr)
                 return proc.returncode
     save()
-    status = results()
+    status = with_record(results())
     if not status:
         print("no mutmut results yet: run without --report-only first", file=sys.stderr)
         return 1

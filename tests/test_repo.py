@@ -62,3 +62,26 @@ def test_the_mutation_record_keeps_verdicts_a_run_did_not_recheck():
         "h": ["cc", [None, None]],  # a different number of mutants: nothing carried
     }
     assert mutate.merged(fresh, {}) == fresh
+
+
+def test_the_mutation_table_reads_the_record_where_the_snapshot_has_no_verdict(monkeypatch):
+    """A snapshot knows only what it ran and the kills it was seeded with, so its table
+    showed every reviewed survivor of an earlier run as "not checked". The table fills
+    those from the record; a verdict of the snapshot's own stands."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutate", ROOT / "scripts" / "mutate.py")
+    mutate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutate)
+    monkeypatch.setattr(mutate, "modules", lambda: ["lossdocs.losses"])
+    monkeypatch.setattr(mutate, "carried", lambda: {
+        "lossdocs/losses.py": {"f": ["aa", [0, 1, None, 36]]},
+        "lossdocs/other.py": {"g": ["bb", [0]]}})
+    snapshot = {"lossdocs.losses.f__mutmut_1": "not checked", "lossdocs.losses.f__mutmut_2": "not checked",
+                "lossdocs.losses.f__mutmut_3": "not checked", "lossdocs.losses.f__mutmut_4": "survived"}
+    assert mutate.with_record(snapshot) == {
+        "lossdocs.losses.f__mutmut_1": "survived",  # the record's survivor (an equivalent, say)
+        "lossdocs.losses.f__mutmut_2": "killed",
+        "lossdocs.losses.f__mutmut_3": "not checked",  # checked by nobody yet
+        "lossdocs.losses.f__mutmut_4": "survived",  # the snapshot's own verdict stands
+    }
