@@ -220,6 +220,48 @@ def test_forward_computes_in_float64_whatever_it_is_given():
         np.testing.assert_allclose(out, expected, rtol=1e-14, atol=1e-14)
 
 
+def test_init_weights_refuses_word_for_word_and_defaults_to_seed_zero():
+    """``init_weights`` checks its own arguments (a notebook user calls it directly): the
+    width runs from 1 to 4096, both ends included, and the seed is a whole number >= 0."""
+    for bad, shown in [(0, "0"), (4097, "4097"), (10 ** 6, "1000000"), (2.5, "2.5")]:
+        with pytest.raises(ValueError) as err:
+            T.init_weights(bad)
+        assert str(err.value) == f"hidden must be an integer in [1, 4096], got {shown}"
+    with pytest.raises(ValueError) as err:
+        T.init_weights(3, -1)
+    assert str(err.value) == "seed must be an integer >= 0, got -1"
+    assert T.init_weights(4096)[0].shape == (4096,) and T.init_weights(1)[0].shape == (1,)
+    for a, b in zip(T.init_weights(5), T.init_weights(5, 0)):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(T.init_weights(5)[0], T.init_weights(5, 1)[0])
+
+
+def test_train_grid_refuses_its_own_seed_and_epochs_word_for_word():
+    """Checked before any training starts, with the parameter's own name."""
+    with pytest.raises(ValueError) as err:
+        T.train_grid(seed=-2)
+    assert str(err.value) == "seed must be an integer >= 0, got -2"
+    with pytest.raises(ValueError) as err:
+        T.train_grid(epochs=1_000_001)
+    assert str(err.value) == "epochs must be an integer in [1, 1e+06], got 1000001"
+    with pytest.raises(ValueError) as err:
+        T.train_grid({"hidden": (1,)})
+    assert str(err.value) == ("grid must be a dict with the keys hidden, n_train, noise, weight_decay, "
+                              "got {'hidden': (1,)}")
+
+
+def test_a_reduction_of_float32_losses_or_weights_is_computed_in_float64():
+    """2^24 + 1 is not a float32: summed in float32, 2^24 + 1 + 1 comes to 2^24. The
+    reduction widens the losses and the weights first, so it is exact."""
+    big = np.float32(2.0 ** 24)
+    losses = np.array([big, 1, 1], dtype=np.float32)
+    assert T.reduce(losses, "sum") == 2.0 ** 24 + 2
+    assert T.reduce(losses, "mean") == (2.0 ** 24 + 2) / 3
+    assert T.reduce([1.0, 1.0, 1.0], "mean", np.array([big, 1, 1], dtype=np.float32)) == 1.0
+    assert T.reduce([1.0, 1.0, 1.0], "sum", np.array([big, 1, 1], dtype=np.float32)) == 2.0 ** 24 + 2
+    assert T.reduce(losses, "none").dtype == np.float64
+
+
 def test_bad_grid_is_refused():
     with pytest.raises(ValueError, match="grid must be a dict with the keys"):
         T.train_grid({"hidden": (1,)})
