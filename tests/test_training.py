@@ -104,6 +104,16 @@ def test_fixed_seed_gives_identical_runs_and_another_seed_does_not():
     assert not np.allclose(a.val_loss, c.val_loss)
 
 
+def test_a_run_records_its_setting_and_starts_from_its_own_seeds_weights():
+    """A run made with seed 2 says so, and its network starts from ``init_weights(h, 2)``:
+    Adam's first step moves every weight by the learning rate, very nearly (|m̂/√v̂| = 1)."""
+    run = T.train_run(3, 10, 0.1, 0.0, epochs=1, seed=2)
+    assert (run.hidden, run.n_train, run.noise, run.weight_decay, run.seed) == (3, 10, 0.1, 0.0, 2)
+    assert np.array_equal(run.epochs, T.recorded_epochs(1))
+    for after, before in zip(run.weights, T.init_weights(3, 2)):
+        np.testing.assert_allclose(np.abs(np.asarray(after) - before), T.LR, rtol=1e-4)
+
+
 def test_grid_covers_every_setting_with_the_recorded_epochs():
     runs = grid()
     assert set(T.GRID) >= {"hidden", "n_train", "noise", "weight_decay"}
