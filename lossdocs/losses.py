@@ -287,10 +287,11 @@ def _barron_grad(p, t, alpha, scale):
         return sign * (np.abs(r) / scale) / scale
     if alpha == -math.inf:
         x = np.minimum(np.abs(r) / scale, 64.0)  # e^(-64^2 / 2) is 0 in float64
-        return sign * (x * np.exp(-0.5 * x * x)) / scale
+        # 1/c goes into the exponent: e^(-x^2/2) alone underflows past x ~ 38, x e^(-x^2/2) / c need not
+        return sign * x * np.exp(-0.5 * x * x - math.log(scale))
     inf = np.isinf(r)
     near, x, log_x, h, _ = _barron_parts(np.where(inf, 0.0, r), alpha, scale)
-    g_near = x * np.exp(-h) / scale
+    g_near = x * np.exp(-h - math.log(scale))  # e^-h / c as one exp: e^-h may underflow alone
     g_far = np.exp(log_x - h - math.log(scale))
     # Slope at |r| = inf: 0 for alpha < 1, sqrt(b) / c = 1 / c for alpha = 1, inf beyond.
     limit = 0.0 if alpha < 1.0 else (1.0 / scale if alpha == 1.0 else math.inf)

@@ -234,8 +234,10 @@ def _lad_line(xs, ys):
         slopes, weights = slopes[order], weights[order]
         cum = np.cumsum(weights)
         w = slopes[np.searchsorted(cum, 0.5 * cum[-1])]  # first slope holding half the weight
+        if not math.isfinite(w):  # a slope beyond float64 (checked first: inf * 0 would be NaN)
+            continue
         theta = np.array([w, ys[i] - w * xs[i]])
-        if not np.isfinite(theta).all():  # a slope or intercept beyond float64: no candidate
+        if not math.isfinite(theta[1]):  # an intercept beyond float64: no candidate either
             continue
         value = float(np.abs(_residuals(theta, xs, ys)).mean())
         if value < best_value:

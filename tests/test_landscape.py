@@ -157,6 +157,17 @@ def test_bad_input_raises_value_error_naming_the_problem(kwargs, words):
         assert word in str(err.value)
 
 
+def test_a_bad_array_is_refused_by_name_word_for_word():
+    """The message names the module, the argument and what it allows, verbatim."""
+    args = dict(loss_name="mse", x=[0.0, 0.5, 1.0], y=[0.0, 0.2, 0.4], w=[1.0, 2.0], b=[0.0])
+    for what, bad, message in (("w", [1.0, np.nan], "landscape: 'w' must be finite, got NaN or inf"),
+                               ("x", ["a", "b", "c"], "landscape: 'x' must be real numbers, got ['a', 'b', 'c']"),
+                               ("b", [], "landscape: 'b' must be a non-empty 1-D array, got shape (0,)")):
+        with pytest.raises(ValueError) as err:
+            landscape.loss_grid(**{**args, what: bad})
+        assert str(err.value) == message
+
+
 def test_loss_at_wants_scalars():
     with pytest.raises(ValueError, match=r"'w' must be a scalar, got shape \(2,\)"):
         landscape.loss_at("mse", [0.0], [0.0], [1.0, 2.0], 0.0)

@@ -680,6 +680,21 @@ def test_data_beyond_float64_is_refused_by_name(loss, x, y):
     assert math.isfinite(robust.fit_line("mae", x, y / 100).value)
 
 
+@pytest.mark.parametrize("x, y, line", [
+    ([0.0, 5e-324, 0.0], [0.0, 1.0, 1.0], (0.0, 1.0)),                  # through the first point: slope 1/5e-324
+    ([1e308, 5e307, 1e308], [0.0, -1e308, -1e308], (0.0, -1e308)),   # through the first point: intercept -2e308
+])
+def test_a_line_beyond_float64_through_one_point_leaves_the_others(x, y, line):
+    """The least-absolute-deviations line through the first point has an infinite slope or
+    intercept: that point gives no candidate, and the search goes on to the next points
+    (it does not stop), with no warning (inf * 0 is never formed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = robust.fit_line("mae", x, y)
+    assert (fit.w, fit.b) == line
+    assert fit.value == pytest.approx(abs(y[0] - line[1]) / 3, rel=1e-15)
+
+
 @pytest.mark.parametrize("loss, params, match", [
     ("huber", {"delta": -1.0}, r"huber: parameter 'delta' must be in \(0, inf\), got -1\.0"),
     ("huber", {"delta": 0.0}, r"huber: parameter 'delta' must be in \(0, inf\)"),

@@ -4,6 +4,7 @@ behaviours lesson five reads off the curves (over-fitting, weight decay, under-f
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pytest
@@ -241,9 +242,32 @@ def test_init_weights_refuses_word_for_word_and_defaults_to_seed_zero():
         T.init_weights(3, -1)
     assert str(err.value) == "seed must be an integer >= 0, got -1"
     assert T.init_weights(4096)[0].shape == (4096,) and T.init_weights(1)[0].shape == (1,)
+    # torch.nn.Linear's ranges: U(-1, 1) for the hidden layer (fan_in 1), U(-k, k) with
+    # k = 1/sqrt(hidden) for the output layer; both signs come up in each.
+    w1, b1, w2, b2 = T.init_weights(400, 7)
+    k = 1 / math.sqrt(400)
+    for drawn, bound in ((w1, 1.0), (b1, 1.0), (w2, k)):
+        assert drawn.min() < -0.9 * bound and drawn.max() > 0.9 * bound and np.abs(drawn).max() <= bound
+    assert abs(b2) <= k
     for a, b in zip(T.init_weights(5), T.init_weights(5, 0)):
         np.testing.assert_array_equal(a, b)
     assert not np.array_equal(T.init_weights(5)[0], T.init_weights(5, 1)[0])
+
+
+def test_train_run_names_the_first_bad_argument_before_any_training():
+    """Arguments are checked in the signature's order, each with its own range; an array
+    where a number belongs is refused, not quietly read as its one element."""
+    with pytest.raises(ValueError) as err:
+        T.train_run(5000, 10, 0.1, 0.0, epochs=0)
+    assert str(err.value) == "hidden must be an integer in [1, 4096], got 5000"
+    with pytest.raises(ValueError) as err:
+        T.train_run(4097, 10, 0.1, 0.0, epochs=0)
+    assert str(err.value) == "hidden must be an integer in [1, 4096], got 4097"
+    for name, bad in (("noise", np.array([0.1])), ("weight_decay", [0.0])):
+        args = dict(hidden=3, n_train=10, noise=0.1, weight_decay=0.0) | {name: bad}
+        with pytest.raises(ValueError) as err:
+            T.train_run(**args)
+        assert str(err.value) == f"{name} must be a finite number >= 0, got {bad!r}"
 
 
 def test_train_grid_refuses_its_own_seed_and_epochs_word_for_word():
