@@ -90,6 +90,18 @@ def test_chaotic_runs_are_moved_by_rounding_alone(monkeypatch):
     np.testing.assert_allclose(nudged_steady.val_loss, steady.val_loss, rtol=1e-9)
 
 
+def test_target_is_sin_pi_x_in_float64_whatever_x_is():
+    """A notebook user's float32 inputs are widened before pi x is formed (in float32, pi x
+    is rounded to seven digits), and a list or a scalar works as well as an array."""
+    x32 = np.linspace(-1, 1, 257, dtype=np.float32)
+    x64 = x32.astype(np.float64)
+    out = T.target(x32)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, np.sin(np.pi * x64))
+    np.testing.assert_array_equal(T.target(list(x64)), np.sin(np.pi * x64))
+    assert T.target(0.5) == 1.0
+
+
 def test_one_run_equals_its_place_in_the_batched_grid():
     for setting in STABLE:
         one = T.train_run(*setting)
