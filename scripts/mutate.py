@@ -401,16 +401,20 @@ def carry_kills(quick: Path, full: Path) -> int:
     return added
 
 
+def is_test_path(arg: str) -> bool:
+    """A test file or folder (``tests/test_losses.py``, ``tests/``, ``tests/x.py::test_y``),
+    not a mutant name glob (``lossdocs.losses*``)."""
+    return arg.split("::")[0].endswith(".py") or "/" in arg or (ROOT / arg).is_dir()
+
+
 def _stop(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main() -> int:
-    # A run started in the background (``&``, ``nohup``) ignores Ctrl-C's SIGINT, so
-    # SIGTERM stops it the same way: the ``finally`` below still carries a first pass's kills.
-    # Send it to the whole process group (``kill -TERM -- -PGID``): mutmut's workers are
-    # this script's grandchildren and outlive it otherwise.
-    signal.signal(signal.SIGTERM, _stop)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line. ``--quick`` takes every word after it (argparse's ``nargs="+"``),
+    so ``--quick tests/test_losses.py 'lossdocs.losses*'`` handed the glob to pytest as a
+    test path and ran no mutant: words that are not test paths go back to the globs."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mutants", nargs="*", help="mutant name globs, e.g. 'lossdocs.losses*' (default: all)")
     ap.add_argument("--jobs", type=int, default=1, help="mutmut worker processes (default 1)")
@@ -423,7 +427,23 @@ def main() -> int:
     ap.add_argument("--output", type=Path, help="also write the table (markdown) to this file")
     ap.add_argument("--quick", nargs="+", metavar="TEST_FILE",
                     help="a first pass against only these test files; its kills are carried into the full run")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.quick:  # --quick is greedy: the globs written after its files land in it
+        names = [q for q in args.quick if not is_test_path(q)]
+        args.quick = [q for q in args.quick if is_test_path(q)]
+        args.mutants = [*args.mutants, *names]
+        if not args.quick:
+            ap.error("--quick needs at least one test file (tests/test_*.py)")
+    return args
+
+
+def main() -> int:
+    # A run started in the background (``&``, ``nohup``) ignores Ctrl-C's SIGINT, so
+    # SIGTERM stops it the same way: the ``finally`` below still carries a first pass's kills.
+    # Send it to the whole process group (``kill -TERM -- -PGID``): mutmut's workers are
+    # this script's grandchildren and outlive it otherwise.
+    signal.signal(signal.SIGTERM, _stop)
+    args = parse_args()
 
     if args.quick:
         global WORK

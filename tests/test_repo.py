@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
@@ -85,3 +86,22 @@ def test_the_mutation_table_reads_the_record_where_the_snapshot_has_no_verdict(m
         "lossdocs.losses.f__mutmut_3": "not checked",  # checked by nobody yet
         "lossdocs.losses.f__mutmut_4": "survived",  # the snapshot's own verdict stands
     }
+
+
+def test_a_first_pass_keeps_its_globs_apart_from_its_test_files():
+    """``--quick`` takes every word after it, so the documented command
+    ``--quick tests/test_losses.py 'lossdocs.losses*'`` gave pytest the glob as a test path
+    (the stats pass failed and no mutant ran). Words that are not test paths are globs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mutate", ROOT / "scripts" / "mutate.py")
+    mutate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mutate)
+    args = mutate.parse_args(["--quick", "tests/test_losses.py", "tests/test_faq.py::test_x", "lossdocs.losses*",
+                              "lossdocs.robust.x__lad_line__mutmut_3"])
+    assert args.quick == ["tests/test_losses.py", "tests/test_faq.py::test_x"]
+    assert args.mutants == ["lossdocs.losses*", "lossdocs.robust.x__lad_line__mutmut_3"]
+    args = mutate.parse_args(["lossdocs.metric*", "--quick", "tests/"])
+    assert args.quick == ["tests/"] and args.mutants == ["lossdocs.metric*"]
+    with pytest.raises(SystemExit):
+        mutate.parse_args(["--quick", "lossdocs.losses*"])
