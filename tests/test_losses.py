@@ -806,6 +806,30 @@ def test_unknown_loss_lists_known_names():
         assert name in str(err.value)
 
 
+def test_refusals_word_for_word():
+    """Each refusal names the loss (when there is one), the argument and what it allows,
+    exactly; a complex numpy array is refused, not cut to its real part."""
+    mse, huber, barron = losses.get("mse"), losses.get("huber"), losses.get("barron")
+    cases = [
+        (lambda: mse.value(np.array([1 + 1j]), 0.0), "mse: 'pred' must be real numbers, got array([1.+1.j])"),
+        (lambda: mse.grad(0.0, np.array([2j])), "mse: 'target' must be real numbers, got array([0.+2.j])"),
+        (lambda: mse.value([np.nan], 0.0), "mse: 'pred' must be finite, got NaN or inf"),
+        (lambda: mse.value(0.0, [np.inf]), "mse: 'target' must be finite, got NaN or inf"),
+        (lambda: mse.value(0.0, 0.0, delta=1.0), "mse: unknown parameter 'delta'; mse takes no parameters"),
+        (lambda: huber.value(0.0, 0.0, alpha=1.0), "huber: unknown parameter 'alpha'; huber takes: delta"),
+        (lambda: barron.value(0.0, 0.0, delta=1.0), "barron: unknown parameter 'delta'; barron takes: alpha, scale"),
+        (lambda: huber.params[0].check(-1), "parameter 'delta' must be in (0, inf), got -1.0"),
+        (lambda: huber.params[0].check([1.0]), "parameter 'delta' must be in (0, inf), got [1.0]"),
+        (lambda: huber.params[0].check(-1, ""), "parameter 'delta' must be in (0, inf), got -1.0"),
+        (lambda: losses.get("poisson"), "unknown loss 'poisson'; known losses: "
+                                        "mse, mae, huber, log_cosh, barron, bce, bce_logits, focal, hinge, soft_margin"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError) as err:
+            call()
+        assert str(err.value) == message
+
+
 # ------------------------------------------------------------------- metadata
 
 
