@@ -821,8 +821,9 @@ def test_refusals_word_for_word():
         (lambda: huber.params[0].check(-1), "parameter 'delta' must be in (0, inf), got -1.0"),
         (lambda: huber.params[0].check([1.0]), "parameter 'delta' must be in (0, inf), got [1.0]"),
         (lambda: huber.params[0].check(-1, ""), "parameter 'delta' must be in (0, inf), got -1.0"),
-        (lambda: losses.get("poisson"), "unknown loss 'poisson'; known losses: "
-                                        "mse, mae, huber, log_cosh, barron, bce, bce_logits, focal, hinge, soft_margin"),
+        (lambda: losses.get("poisson"),
+         "unknown loss 'poisson'; known losses: mse, mae, huber, log_cosh, barron, bce, bce_logits, focal, hinge, "
+         "soft_margin"),
     ]
     for call, message in cases:
         with pytest.raises(ValueError) as err:
