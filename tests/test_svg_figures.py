@@ -72,8 +72,8 @@ def png_rgb(data_uri: str) -> np.ndarray:
         (length,), tag = struct.unpack(">I", raw[pos:pos + 4]), raw[pos + 4:pos + 8]
         body = raw[pos + 8:pos + 8 + length]
         if tag == b"IHDR":
-            w, h, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert (depth, colour, interlace) == (8, 2, 0)
+            w, h, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", body)
+            assert (depth, colour, compression, filtering, interlace) == (8, 2, 0, 0, 0)  # the only valid methods are 0
             size = (h, w)
         elif tag == b"IDAT":
             idat += body
@@ -163,3 +163,243 @@ def test_explorer_figure_draws_the_engines_losses(explorer_svg):
         assert seen.sum() > 20, name
         assert np.abs((y - want)[seen] / sy).max() <= 1.0, name  # within a pixel
         assert x.min() <= -5.9 and x.max() >= 5.9  # the whole axis is drawn
+
+
+# ------------------------------------------------------------------ the renderer itself
+# svg.render's layout: a 56 px left margin for the y tick labels, 12 px on the right,
+# 44 px below for the x tick labels and title, and 12 px above plus 16 px per legend row.
+LEFT, RIGHT, BOTTOM = 56, 12, 44
+
+
+def plot_box(chart: svg.Chart, rows: int = 1) -> tuple[float, float, float, float]:
+    top = 12 + 16 * rows
+    return LEFT, top, chart.width - LEFT - RIGHT, chart.height - top - BOTTOM
+
+
+def to_px(chart: svg.Chart, x, y, rows: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Where data (x, y) is drawn: the window's corners are the plot box's corners."""
+    left, top, pw, ph = plot_box(chart, rows)
+    (x0, x1), (y0, y1) = chart.xlim, chart.ylim
+    return (left + (np.asarray(x, float) - x0) / (x1 - x0) * pw,
+            top + (y1 - np.asarray(y, float)) / (y1 - y0) * ph)
+
+
+def tags(svg_text: str, name: str) -> list[dict[str, str]]:
+    return [attrs(t) for t in re.findall(rf"<{name} [^>]*>", svg_text)]
+
+
+def texts(svg_text: str) -> list[tuple[dict[str, str], str]]:
+    return [(attrs(t), body) for t, body in re.findall(r"(<text [^>]*>)([^<]*)</text>", svg_text)]
+
+
+def small_chart(**kw) -> svg.Chart:
+    # A window that starts off zero on both axes, so that x1 - x0 and x1 + x0 differ.
+    base = dict(title="T", xlabel="x", ylabel="y", xlim=(-1.0, 3.0), ylim=(-0.5, 2.0), width=400, height=240)
+    return svg.Chart(**{**base, **kw})
+
+
+@pytest.mark.parametrize("lo, hi, want", [
+    (0, 6, [0, 1, 2, 3, 4, 5, 6]),
+    (0, 13, [0, 2.5, 5, 7.5, 10, 12.5]),   # 13/6 = 2.17: 2.5 is the first nice step above
+    (0, 0.3, [0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]),  # the top tick survives rounding
+    (0.05, 0.95, [0.2, 0.4, 0.6, 0.8]),
+    (-6, 6, [-6, -4, -2, 0, 2, 4, 6]),
+    (1, 101, [20, 40, 60, 80, 100]),      # 16.7 -> 20
+    (0, 70, [0, 20, 40, 60]),             # 11.7 -> 20: no 25 between 20 and 50
+    (0, 42, [0, 10, 20, 30, 40]),         # 7 -> 10, the next decade
+])
+def test_ticks_are_the_smallest_nice_step_that_gives_at_most_six_gaps(lo, hi, want):
+    np.testing.assert_allclose(svg._ticks(lo, hi), want, atol=1e-12)
+
+
+def test_tick_labels_read_as_numbers_and_zero_as_zero():
+    assert [svg._fmt(v) for v in (0.0, 5.6e-17, -3e-13, 1e-12, 2e-12, 2.5, -0.25, 1e-6, 12000.0)] == [
+        "0", "0", "0", "0", "2e-12", "2.5", "-0.25", "1e-06", "12000"]
+
+
+def test_runs_split_at_every_non_finite_point_and_drop_lone_points():
+    x = np.arange(10.0)
+    y = np.array([0, 1, np.nan, 3, np.inf, 5, 6, 7, -np.inf, 9.0])
+    runs = [(list(a), list(b)) for a, b in svg._runs(x, y)]
+    assert runs == [([0, 1], [0, 1]), ([5, 6, 7], [5, 6, 7])]  # 3 and 9 stand alone
+    x2 = np.array([0, 1, np.nan, 3, 4.0])
+    assert [list(a) for a, _ in svg._runs(x2, np.zeros(5))] == [[0, 1], [3, 4]]  # x breaks too, last run kept
+    assert list(svg._runs(np.arange(3.0), np.full(3, np.nan))) == []
+
+
+def test_png_is_a_valid_file_with_every_pixel_in_place():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    uri = svg.png_data_uri(rgb)
+    assert uri.startswith("data:image/png;base64,")
+    raw = base64.b64decode(uri.split(",", 1)[1])
+    pos = 8
+    while pos < len(raw):  # every chunk's CRC is right, as a strict decoder checks
+        (length,), tag = struct.unpack(">I", raw[pos:pos + 4]), raw[pos + 4:pos + 8]
+        body, (crc,) = raw[pos + 8:pos + 8 + length], struct.unpack(">I", raw[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(tag + body), tag
+        pos += 12 + length
+    assert raw.endswith(b"IEND" + struct.pack(">I", zlib.crc32(b"IEND")))
+    np.testing.assert_array_equal(png_rgb(uri), rgb)
+
+
+def test_series_lines_and_points_are_drawn_where_their_data_is():
+    x = np.array([-1.0, 0.0, 1.5, 3.0])
+    chart = small_chart(series=[  # markers between two lines: the lines after them are drawn too
+        svg.Series(x, np.array([0.0, 2.0, 1.0, 0.5]), "line", "#111111"),
+        svg.Series(x[:2], np.array([0.5, 1.5]), "dots", "#333333", points=True, width=3.0),
+        svg.Series(x, np.array([1.0, 1.0, 1.0, 1.0]), "dash", "#222222", dashed=True, width=1.5),
+    ])
+    out = svg.render(chart)
+    lines = {a["stroke"]: a for a in tags(out, "polyline")}
+    assert set(lines) == {"#111111", "#222222"}  # markers are not a line
+    px, py = to_px(chart, x, [0.0, 2.0, 1.0, 0.5])
+    got = np.array([p.split(",") for p in lines["#111111"]["points"].split()], float)
+    np.testing.assert_allclose(got, np.c_[px, py], atol=0.051)
+    assert lines["#111111"]["stroke-width"] == "2.5" and "stroke-dasharray" not in lines["#111111"]
+    assert lines["#222222"]["stroke-width"] == "1.5" and lines["#222222"]["stroke-dasharray"] == "8 5"
+    dots = [a for a in tags(out, "circle") if a["fill"] == "#333333" and a.get("stroke") == "white"]
+    cx, cy = to_px(chart, x[:2], [0.5, 1.5])
+    np.testing.assert_allclose([[float(d["cx"]), float(d["cy"])] for d in dots], np.c_[cx, cy], atol=0.051)
+    assert {d["r"] for d in dots} == {"3.0"} and {d["stroke-width"] for d in dots} == {"1"}
+
+
+def test_far_values_are_clamped_one_window_beyond_the_view():
+    chart = small_chart(series=[svg.Series(np.array([0.0, 1.0, 2.0]), np.array([-1e300, 1.0, 1e300]), "", "#123456")])
+    got = np.array([p.split(",") for p in tags(svg.render(chart), "polyline")[0]["points"].split()], float)
+    _, want = to_px(chart, [0, 1, 2], [-3.0, 1.0, 4.5])  # ylim (-0.5, 2): one height below and above
+    np.testing.assert_allclose(got[:, 1], want, atol=0.051)
+
+
+def test_marks_grid_labels_and_image_sit_on_the_plot_box():
+    chart = small_chart(vlines=[(0.5, "#aa0000", "target"), (2.0, "#00aa00", "")],
+                        segments=[(-1.0, -0.5, 3.0, 2.0, "#0000aa")], image="data:image/png;base64,AA==")
+    out = svg.render(chart, desc="what it shows")
+    left, top, pw, ph = plot_box(chart)
+    assert f'viewBox="0 0 {chart.width} {chart.height}"' in out
+    rect = tags(out, "rect")[0]
+    assert [float(rect[k]) for k in ("x", "y", "width", "height")] == [left, top, pw, ph]
+    image = tags(out, "image")[0]
+    assert [float(image[k]) for k in ("x", "y", "width", "height")] == [left, top, pw, ph]
+    assert image["preserveAspectRatio"] == "none" and out.index("<image") < out.index('stroke="#0000aa"')
+    seg = next(a for a in tags(out, "line") if a.get("stroke") == "#0000aa")
+    assert [float(seg[k]) for k in ("x1", "y1", "x2", "y2")] == [left, top + ph, left + pw, top]
+    assert seg["stroke-width"] == "2"
+    for colour, xv in (("#aa0000", 0.5), ("#00aa00", 2.0)):
+        v = next(a for a in tags(out, "line") if a.get("stroke") == colour and a.get("stroke-dasharray") == "3 3")
+        assert float(v["x1"]) == float(v["x2"]) == pytest.approx(float(to_px(chart, xv, 0)[0]), abs=0.051)
+        assert (float(v["y1"]), float(v["y2"])) == (top, top + ph) and v["stroke-width"] == "2"
+    # Grid lines span the box at every tick; tick labels sit below it and left of it.
+    grid = tags(out.split('stroke-opacity="0.15">')[1].split("</g>")[0], "line")
+    xt, yt = svg._ticks(*chart.xlim), svg._ticks(*chart.ylim)
+    assert len(grid) == len(xt) + len(yt)
+    for g, t in zip(grid, xt):
+        assert float(g["x1"]) == float(g["x2"]) == pytest.approx(float(to_px(chart, t, 0)[0]), abs=0.051)
+        assert (float(g["y1"]), float(g["y2"])) == (top, top + ph)
+    for g, t in zip(grid[len(xt):], yt):
+        assert float(g["y1"]) == float(g["y2"]) == pytest.approx(float(to_px(chart, 0, t)[1]), abs=0.051)
+        assert (float(g["x1"]), float(g["x2"])) == (left, left + pw)
+    labels = texts(out)
+    xl = [(a, b) for a, b in labels if a.get("text-anchor") == "middle" and "transform" not in a][:len(xt)]
+    assert [b for _, b in xl] == [svg._fmt(t) for t in xt]
+    assert all(float(a["y"]) == top + ph + 16 for a, _ in xl)
+    yl = [(a, b) for a, b in labels if a.get("text-anchor") == "end"]
+    assert [b for _, b in yl] == [svg._fmt(t) for t in yt]
+    for (a, _), t in zip(yl, yt):
+        assert float(a["x"]) == left - 6 and float(a["y"]) == pytest.approx(float(to_px(chart, 0, t)[1]) + 4, abs=0.051)
+    xtitle = next(a for a, b in labels if b == "x")
+    assert (float(xtitle["x"]), float(xtitle["y"])) == (left + pw / 2, chart.height - 6)
+    ytitle = next(a for a, b in labels if b == "y")
+    assert ytitle["transform"] == f"translate(14 {top + ph / 2}) rotate(-90)"
+    assert "<title>T</title>" in out and "<desc>what it shows</desc>" in out
+
+
+def test_title_desc_and_labels_are_escaped_and_desc_defaults_to_the_title():
+    chart = small_chart(title="a < b & c", xlabel="<x>", ylabel='"y"',
+                        series=[svg.Series(np.array([0.0, 1.0]), np.array([0.0, 1.0]), "p & q", "#111111")])
+    out = svg.render(chart)
+    assert "<title>a &lt; b &amp; c</title>" in out and "<desc>a &lt; b &amp; c</desc>" in out
+    assert ">&lt;x&gt;</text>" in out and ">&quot;y&quot;</text>" in out and ">p &amp; q</text>" in out
+
+
+def test_clip_ids_are_stable_and_differ_between_charts():
+    def clip(out):
+        cid = re.search(r'<clipPath id="([^"]+)">', out).group(1)
+        assert f'clip-path="url(#{cid})"' in out
+        return cid
+
+    a, b = small_chart(), small_chart(title="other")
+    assert clip(svg.render(a)) == clip(svg.render(small_chart()))   # byte-identical rebuilds
+    assert len({clip(svg.render(a)), clip(svg.render(b)), clip(svg.render(small_chart(xlabel="u"))),
+                clip(svg.render(a, desc="d"))}) == 4  # two figures on one page never share a clip
+
+
+def test_legend_keys_wrap_onto_rows_that_push_the_plot_down():
+    def series(label, **kw):
+        return svg.Series(np.array([0.0, 1.0]), np.array([0.0, 1.0]), label, "#101010", **kw)
+
+    one = small_chart(series=[series("aa"), series(""), series("bbbb", dashed=True)],
+                      vlines=[(0.0, "#202020", "v")])
+    keys = svg._legend(one, one.width)
+    assert [(row, x, item[0]) for row, x, item in keys] == [(0, 56, "aa"), (0, 56 + 44, "bbbb"),
+                                                              (0, 56 + 44 + 58, "v")]
+    assert [item[2:] for _, _, item in keys] == [(False, False), (True, False), (True, False)]  # a vline's: dashed
+    legend = svg.render(one).split('<g font-size="12">')[1]
+    assert len(tags(legend, "circle")) == 0 and [k.get("stroke-dasharray") for k in tags(legend, "line")] == [
+        None, "4 3", "4 3"]
+    # A key wraps when its end, less 8 px of slack, would pass the right edge, but never
+    # leaves a row empty: a first key wider than the chart stays on the first row.
+    two = small_chart(series=[series("a" * 12), series("b" * 12)])
+    assert [row for row, _, _ in svg._legend(two, 170 + 114 - 8)] == [0, 0]
+    assert [row for row, _, _ in svg._legend(two, 170 + 114 - 9)] == [0, 1]
+    assert [row for row, _, _ in svg._legend(two, 100)] == [0, 1]
+    # Keys 30 + 7 per character wide: at 400 px the fifth 12-letter key (5 x 114 px) wraps.
+    many = small_chart(series=[series(f"{k}" * 12) for k in range(6)])
+    rows = [(row, x) for row, x, _ in svg._legend(many, many.width)]
+    assert rows == [(0, 56), (0, 170), (0, 284), (1, 56), (1, 170), (1, 284)]
+    assert [(row, x) for row, x, _ in svg._legend(many, 56 + 114 + 8)] == [(k, 56) for k in range(6)]
+    out = svg.render(many)
+    left, top, pw, ph = plot_box(many, rows=2)
+    rect = tags(out, "rect")[0]
+    assert [float(rect[k]) for k in ("x", "y", "width", "height")] == [left, top, pw, ph]
+    legend = out.split('<g font-size="12">')[1]
+    keys_drawn = tags(legend, "line")
+    assert [(float(k["x1"]), float(k["x2"]), float(k["y1"])) for k in keys_drawn] == [
+        (x, x + 18, 14 + 16 * row) for row, x in rows]
+    assert {k["stroke-width"] for k in keys_drawn} == {"3"}
+    words = [(a, b) for a, b in texts(legend)]
+    assert [(float(a["x"]), float(a["y"])) for a, _ in words] == [(x + 22, 14 + 16 * row + 4) for row, x in rows]
+    marks = small_chart(series=[series("m", points=True), series("d", dashed=True)])
+    legend = svg.render(marks).split('<g font-size="12">')[1]
+    dot = tags(legend, "circle")[0]
+    assert (float(dot["cx"]), float(dot["cy"]), dot["r"]) == (56 + 9, 14, "4")
+    assert tags(legend, "line")[0]["stroke-dasharray"] == "4 3"
+
+
+def test_pair_puts_two_figures_in_one_wrapper():
+    assert svg.pair("<svg>a</svg>", "<svg>b</svg>") == (
+        '<span class="lossdocs-fallback__pair"><svg>a</svg><svg>b</svg></span>')
+
+
+def test_the_markup_is_well_formed_svg_with_text_only_where_text_belongs():
+    """Parsed as XML (a browser's SVG parser is as strict inside an <img> or a data: URI):
+    every element is a lower-case SVG element, and no stray text lies between them."""
+    import xml.etree.ElementTree as ET
+
+    chart = small_chart(
+        series=[svg.Series(np.array([0.0, 1.0]), np.array([0.0, 1.0]), "line", "#111111"),
+                svg.Series(np.array([0.0, 1.0]), np.array([1.0, 0.0]), "dashed", "#222222", dashed=True),
+                svg.Series(np.array([0.0, 1.0]), np.array([1.0, 1.0]), "dots", "#333333", points=True)],
+        vlines=[(0.5, "#444444", "v")], segments=[(0, 0, 1, 1, "#555555")], image="data:image/png;base64,AA==")
+    root = ET.fromstring(svg.render(chart, desc="d"))
+    ns = "{http://www.w3.org/2000/svg}"
+    names = set()
+    for el in root.iter():
+        assert el.tag.startswith(ns), el.tag
+        names.add(el.tag[len(ns):])
+        if el.tag[len(ns):] not in ("text", "title", "desc"):
+            assert not (el.text or "").strip(), (el.tag, el.text)
+        assert not (el.tail or "").strip(), (el.tag, el.tail)
+    assert names == {"svg", "title", "desc", "g", "line", "text", "clipPath", "rect", "image", "polyline", "circle"}
+    groups = [g for g in root.iter(ns + "g")]
+    assert [g.get("stroke") or g.get("fill") for g in groups[:2]] == ["currentColor", "currentColor"]
