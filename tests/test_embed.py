@@ -126,3 +126,21 @@ def test_bokeh_assets_are_the_installed_bokehjs_files():
     assets = embed.bokeh_assets()
     assert [dest for dest, _ in assets] == [f"{embed.BOKEH_DIR}/{name}" for name in embed.BOKEH_FILES]
     assert all(src.is_file() and src.name == dest.rsplit("/", 1)[1] for dest, src in assets)
+
+
+def test_stable_ids_rename_each_id_once_in_order_of_first_appearance():
+    """Every distinct id gets its own name (a shared name would merge two models), every
+    reference to it the same one, and only string ids under "id" and "root_id" change."""
+    item = {"root_id": "p9", "id": 7, "doc": {"roots": [{"id": "p9", "attributes": {
+        "x": {"id": "p3"}, "y": [{"id": "p5"}, ("k", {"id": "p3"})], "name": "p5"}}]}}
+    assert embed._stable_ids(item, "w") == {"root_id": "w-0", "id": 7, "doc": {"roots": [{"id": "w-0", "attributes": {
+        "x": {"id": "w-1"}, "y": [{"id": "w-2"}, ["k", {"id": "w-1"}]], "name": "p5"}}]}}
+
+
+def test_build_widget_gives_the_item_and_the_engine_drawn_figure():
+    from lossdocs.site import figures
+
+    built = embed.build_widget("triplet")
+    assert set(built) == {"item", "fallback_svg", "fallback_text"}
+    assert (built["fallback_svg"], built["fallback_text"]) == figures.figure("triplet")
+    assert built["item"]["root_id"] == "lossdocs-triplet-0" and built["item"]["target_id"] is None
