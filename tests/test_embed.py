@@ -10,7 +10,7 @@ import re
 import pytest
 
 from lossdocs import widgets
-from lossdocs.site import embed
+from lossdocs.site import embed, figures
 
 ITEM = {"doc": {"roots": [{"id": "lossdocs-x-0", "note": "</script><!-- x"}]}, "root_id": "lossdocs-x-0",
         "version": "3"}
@@ -138,8 +138,6 @@ def test_stable_ids_rename_each_id_once_in_order_of_first_appearance():
 
 
 def test_build_widget_gives_the_item_and_the_engine_drawn_figure():
-    from lossdocs.site import figures
-
     built = embed.build_widget("triplet")
     assert set(built) == {"item", "fallback_svg", "fallback_text"}
     assert (built["fallback_svg"], built["fallback_text"]) == figures.figure("triplet")

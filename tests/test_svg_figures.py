@@ -28,12 +28,21 @@ def attrs(tag: str) -> dict[str, str]:
     return dict(re.findall(r'([\w:-]+)="([^"]*)"', tag))
 
 
+def tags(svg_text: str, name: str) -> list[dict[str, str]]:
+    """The attributes of every ``<name ...>`` element, in document order."""
+    return [attrs(t) for t in re.findall(rf"<{name} [^>]*>", svg_text)]
+
+
+def texts(svg_text: str) -> list[tuple[dict[str, str], str]]:
+    """(attributes, content) of every ``<text>`` element, in document order."""
+    return [(attrs(t), body) for t, body in re.findall(r"(<text [^>]*>)([^<]*)</text>", svg_text)]
+
+
 def axis_maps(svg_text: str):
     """(x pixel -> data, y pixel -> data) from the tick labels: x ticks are centred under
     the plot, y ticks right-aligned beside it (their baseline sits 4 px below the tick)."""
     xt, yt = [], []
-    for tag, label in re.findall(r"(<text [^>]*>)([^<]*)</text>", svg_text):
-        a = attrs(tag)
+    for a, label in texts(svg_text):
         try:
             value = float(label)
         except ValueError:
@@ -55,8 +64,7 @@ def axis_maps(svg_text: str):
 def polyline(svg_text: str, color: str) -> np.ndarray:
     """Pixel points of every polyline stroked in ``color``, as an (n, 2) array."""
     pts = []
-    for tag in re.findall(r"<polyline [^>]*>", svg_text):
-        a = attrs(tag)
+    for a in tags(svg_text, "polyline"):
         if a["stroke"].lower() == color.lower():
             pts += [tuple(map(float, p.split(","))) for p in a["points"].split()]
     assert pts, f"no polyline in {color}"
@@ -70,7 +78,8 @@ def png_rgb(data_uri: str) -> np.ndarray:
     pos, idat, size = 8, b"", None
     while pos < len(raw):
         (length,), tag = struct.unpack(">I", raw[pos:pos + 4]), raw[pos + 4:pos + 8]
-        body = raw[pos + 8:pos + 8 + length]
+        body, (crc,) = raw[pos + 8:pos + 8 + length], struct.unpack(">I", raw[pos + 8 + length:pos + 12 + length])
+        assert crc == zlib.crc32(tag + body), f"bad CRC in {tag}"  # as a strict decoder checks
         if tag == b"IHDR":
             w, h, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", body)
             assert (depth, colour, compression, filtering, interlace) == (8, 2, 0, 0, 0)  # the only valid methods are 0
@@ -149,8 +158,8 @@ def test_explorer_figure_draws_the_engines_losses(explorer_svg):
     """Each curve, mapped back through the axes, is its loss at the true value (within a
     pixel where it is on the chart); the true value is where the dashed marker stands."""
     (sx, cx), (sy, cy) = axis_maps(explorer_svg)
-    marker = [attrs(t) for t in re.findall(r"<line [^>]*>", explorer_svg)
-              if attrs(t).get("stroke", "").lower() == ex.TARGET_COLOR.lower() and "y2" in attrs(t)]
+    marker = [a for a in tags(explorer_svg, "line")
+              if a.get("stroke", "").lower() == ex.TARGET_COLOR.lower() and "y2" in a]
     target = sx * float(marker[0]["x1"]) + cx
     assert target == pytest.approx(round(target * 4) / 4, abs=abs(sx))  # on the slider's grid
     ylo, yhi = sorted(sy * np.array(re.findall(r'<rect x="[^"]*" y="([^"]*)" width="[^"]*" height="([^"]*)"',
@@ -182,14 +191,6 @@ def to_px(chart: svg.Chart, x, y, rows: int = 1) -> tuple[np.ndarray, np.ndarray
     (x0, x1), (y0, y1) = chart.xlim, chart.ylim
     return (left + (np.asarray(x, float) - x0) / (x1 - x0) * pw,
             top + (y1 - np.asarray(y, float)) / (y1 - y0) * ph)
-
-
-def tags(svg_text: str, name: str) -> list[dict[str, str]]:
-    return [attrs(t) for t in re.findall(rf"<{name} [^>]*>", svg_text)]
-
-
-def texts(svg_text: str) -> list[tuple[dict[str, str], str]]:
-    return [(attrs(t), body) for t, body in re.findall(r"(<text [^>]*>)([^<]*)</text>", svg_text)]
 
 
 def small_chart(**kw) -> svg.Chart:
@@ -233,14 +234,8 @@ def test_png_is_a_valid_file_with_every_pixel_in_place():
     uri = svg.png_data_uri(rgb)
     assert uri.startswith("data:image/png;base64,")
     raw = base64.b64decode(uri.split(",", 1)[1])
-    pos = 8
-    while pos < len(raw):  # every chunk's CRC is right, as a strict decoder checks
-        (length,), tag = struct.unpack(">I", raw[pos:pos + 4]), raw[pos + 4:pos + 8]
-        body, (crc,) = raw[pos + 8:pos + 8 + length], struct.unpack(">I", raw[pos + 8 + length:pos + 12 + length])
-        assert crc == zlib.crc32(tag + body), tag
-        pos += 12 + length
     assert raw.endswith(b"IEND" + struct.pack(">I", zlib.crc32(b"IEND")))
-    np.testing.assert_array_equal(png_rgb(uri), rgb)
+    np.testing.assert_array_equal(png_rgb(uri), rgb)  # png_rgb checks every chunk's CRC
 
 
 def test_series_lines_and_points_are_drawn_where_their_data_is():
@@ -254,8 +249,7 @@ def test_series_lines_and_points_are_drawn_where_their_data_is():
     lines = {a["stroke"]: a for a in tags(out, "polyline")}
     assert set(lines) == {"#111111", "#222222"}  # markers are not a line
     px, py = to_px(chart, x, [0.0, 2.0, 1.0, 0.5])
-    got = np.array([p.split(",") for p in lines["#111111"]["points"].split()], float)
-    np.testing.assert_allclose(got, np.c_[px, py], atol=0.051)
+    np.testing.assert_allclose(polyline(out, "#111111"), np.c_[px, py], atol=0.051)
     assert lines["#111111"]["stroke-width"] == "2.5" and "stroke-dasharray" not in lines["#111111"]
     assert lines["#222222"]["stroke-width"] == "1.5" and lines["#222222"]["stroke-dasharray"] == "8 5"
     dots = [a for a in tags(out, "circle") if a["fill"] == "#333333" and a.get("stroke") == "white"]
@@ -266,7 +260,7 @@ def test_series_lines_and_points_are_drawn_where_their_data_is():
 
 def test_far_values_are_clamped_one_window_beyond_the_view():
     chart = small_chart(series=[svg.Series(np.array([0.0, 1.0, 2.0]), np.array([-1e300, 1.0, 1e300]), "", "#123456")])
-    got = np.array([p.split(",") for p in tags(svg.render(chart), "polyline")[0]["points"].split()], float)
+    got = polyline(svg.render(chart), "#123456")
     _, want = to_px(chart, [0, 1, 2], [-3.0, 1.0, 4.5])  # ylim (-0.5, 2): one height below and above
     np.testing.assert_allclose(got[:, 1], want, atol=0.051)
 
@@ -367,8 +361,8 @@ def test_legend_keys_wrap_onto_rows_that_push_the_plot_down():
     assert [(float(k["x1"]), float(k["x2"]), float(k["y1"])) for k in keys_drawn] == [
         (x, x + 18, 14 + 16 * row) for row, x in rows]
     assert {k["stroke-width"] for k in keys_drawn} == {"3"}
-    words = [(a, b) for a, b in texts(legend)]
-    assert [(float(a["x"]), float(a["y"])) for a, _ in words] == [(x + 22, 14 + 16 * row + 4) for row, x in rows]
+    assert [(float(a["x"]), float(a["y"])) for a, _ in texts(legend)] == [
+        (x + 22, 14 + 16 * row + 4) for row, x in rows]
     marks = small_chart(series=[series("m", points=True), series("d", dashed=True)])
     legend = svg.render(marks).split('<g font-size="12">')[1]
     dot = tags(legend, "circle")[0]
