@@ -93,7 +93,8 @@ def outlier_expect(v: dict) -> dict:
     n = atlas["n_points"]
     j = ow._slot(atlas, v["outlier_place"], float(v["outlier_height"]), ow.variant_index("mse", 1.0, 0.0))
     return {"titles": [title], "data": {"pulls": {"pull": atlas["pulls"][i * n:(i + 1) * n]},
-                                        "line_mse": {"y": atlas["ends"][2 * j:2 * j + 2]}}}
+                                        "line_mse": {"y": atlas["ends"][2 * j:2 * j + 2]}},
+            "visible": {f"emphasis_{loss}": loss == v["pull_select"] for loss, _ in ow.LOSSES}}
 
 
 def reduction_expect(v: dict) -> dict:
@@ -160,6 +161,8 @@ def assert_shows(page, widget: str) -> None:
         for column, expected in columns.items():
             np.testing.assert_allclose(got[column], np.asarray(expected, dtype=np.float64), rtol=1e-6, atol=1e-6,
                                        err_msg=f"{widget}: {source}.{column}")
+    for name, shown in want.get("visible", {}).items():
+        assert js(page, "return model(arg[0], arg[1]).visible", [root, name]) is shown, f"{widget}: {name}.visible"
 
 
 def open_lesson(browser, server, path, fragment=""):

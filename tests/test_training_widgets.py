@@ -139,6 +139,22 @@ def test_outlier_lab_opens_on_the_engines_mse_line():
         model(layout, name)
 
 
+def test_outlier_lab_widens_the_chosen_line_outside_the_legend():
+    """The chosen loss's line is drawn again, wider, by a renderer the legend does not list:
+    choosing another loss shows and hides those, and the legend's items never change."""
+    layout = built("outlier")
+    emphasis = {loss: model(layout, f"emphasis_{loss}") for loss, _ in ow.LOSSES}
+    assert [loss for loss, r in emphasis.items() if r.visible] == [ow.DEFAULT["loss"]]
+    listed = [r for item in model(layout, "outlier_plot").legend[0].items for r in item.renderers]
+    assert [r.data_source.name for r in listed] == [f"line_{loss}" for loss, _ in ow.LOSSES]
+    assert all(r.glyph.line_width == 2 for r in listed)
+    for loss, r in emphasis.items():
+        assert r not in listed
+        assert r.glyph.line_width == 4
+        assert r.data_source is model(layout, f"line_{loss}")
+        assert r.glyph.line_color == ow.COLORS[loss]
+
+
 @pytest.mark.parametrize("v,text", [(1.234, "+1.23"), (-14.851, "−14.85"), (0.0, "+0.00"), (-0.001, "−0.00")])
 def test_signed_prints_as_outlier_js(v, text):
     assert ow.signed(v) == text

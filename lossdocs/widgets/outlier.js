@@ -2,7 +2,7 @@
 // engine's exact fit (lossdocs/widgets/outlier.py, lossdocs.robust): the page indexes
 // [place][height][variant] and copies the two ends of each line and the 13 pulls.
 // Named args: atlas, sl_h, sel_place, sel_loss, sl_delta, sl_alpha, src_out, lines,
-// renderers, src_pull, bars, pull_range, pull_format, labels, alpha_labels, scale.
+// emphasis, src_pull, bars, pull_range, pull_format, labels, alpha_labels, scale.
 
 const place = atlas.places.indexOf(sel_place.value)
 const height = atlas.heights.indexOf(sl_h.value)
@@ -23,8 +23,7 @@ for (const loss of atlas.losses) {
     const i = slot(loss)
     lines[loss].data = {x: lines[loss].data.x, y: [atlas.ends[2 * i], atlas.ends[2 * i + 1]]}
   }
-  // As {value}, as Bokeh holds it: an equal width is then no change (a change rebuilds the legend).
-  renderers[loss].glyph.line_width = {value: loss === sel_loss.value ? 4 : 2}
+  emphasis[loss].visible = loss === sel_loss.value  // the wide copy of the chosen line
 }
 const chosen = sel_loss.value
 const i = slot(chosen)
