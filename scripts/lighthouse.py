@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     chromium = find_chromium()
     if chromium is None:
-        print("no Chromium found (Debian: apt-get install chromium)", file=sys.stderr)
+        print("no Chromium found (Debian: apt-get update && apt-get install -y chromium)", file=sys.stderr)
         return 2
     cli = install()
     pages = [p for p in bench.site_pages(args.site) if not args.pages or any(s in p for s in args.pages)]

@@ -149,8 +149,9 @@ def still_legends(root):
     pass), up to ten times per slider step, before the plot can repaint. That work is
     what made a control's input-to-paint twice the widget's bare repaint.
 
-    Each legend renderer gets a copy that shares its glyph (so a style change, such as
-    the outlier lab's thicker chosen line, still reaches the key) but has a source of
+    Each legend renderer gets a copy that shares its glyph (so a style change a callback
+    makes still reaches the key, though it rebuilds the legend: the outlier lab widens
+    its chosen line with a second renderer instead) but has a source of
     its own that no callback touches: the first rows the legend reads (one; up to an
     item's ``index``; or up to the first row of each value of a ``legend_field``), with
     the glyph's coordinates set to NaN. The copy is invisible and draws nothing; the
