@@ -156,16 +156,17 @@ def build():
                  tools="", toolbar_location=None, name="outlier_plot",
                  title="Lines fitted by each loss to the 13 points", x_axis_label="x", y_axis_label="y",
                  background_fill_color=None, border_fill_color=None)
+    look = {loss: dict(source=lines[loss], color=COLORS[loss], line_dash=DASHES[loss]) for loss, _ in LOSSES}
     for loss, label in LOSSES:
-        fig.line("x", "y", source=lines[loss], color=COLORS[loss], line_dash=DASHES[loss], line_width=2,
-                 legend_label=label)
-    # The chosen loss's line is drawn once more, 4 px wide, by a renderer of its own that
-    # the legend does not list; outlier.js only shows or hides these. Widening a listed
-    # line instead made BokehJS 3.9 render the legend's items again on every choice
-    # (their colours read through getComputedStyle, the page laid out again): about 8 ms
-    # of a 35 ms change, against an 18 ms bare repaint of the same widget.
-    emphasis = {loss: fig.line("x", "y", source=lines[loss], color=COLORS[loss], line_dash=DASHES[loss],
-                               line_width=4, visible=loss == d["loss"], name=f"emphasis_{loss}")
+        fig.line("x", "y", line_width=2, legend_label=label, **look[loss])
+    # The chosen loss's line is drawn once more, 4 px wide and after every listed line (so
+    # on top of them), by a renderer of its own that the legend does not list; outlier.js
+    # only shows or hides these. Widening a listed line instead made BokehJS 3.9 render
+    # the legend's items again on every choice (their colours read through
+    # getComputedStyle, the page laid out again): about 8 ms of a 35 ms change, against an
+    # 18 ms bare repaint of the same widget.
+    emphasis = {loss: fig.line("x", "y", line_width=4, visible=loss == d["loss"], name=f"emphasis_{loss}",
+                               **look[loss])
                 for loss, _ in LOSSES}
     fig.scatter("x", "y", source=src_pts, size=7, color=POINT_COLOR)
     fig.scatter("x", "y", source=src_out, size=12, marker="diamond", color=OUTLIER_COLOR, line_color="black")
