@@ -401,6 +401,48 @@ def test_real_keyboard_mouse_and_select_input(lesson):
     assert_clean(log)
 
 
+HANDLES_JS = """
+return modelsOfType("Slider").flatMap((m) => [...viewOf(m.name).shadow_el.querySelectorAll(".noUi-handle")]
+  .map((h) => ({slider: m.name, label: h.getAttribute("aria-label"), title: m.title, tab: h.tabIndex,
+                disabled: m.disabled})))
+"""
+
+
+def assert_handles_named(page, when: str) -> None:
+    handles = js(page, HANDLES_JS)
+    assert handles, f"{when}: no slider handle found"
+    for h in handles:
+        assert h["label"] == h["title"], f"{when}: {h['slider']}'s handle is named {h['label']!r}, not its title"
+        assert h["tab"] == (-1 if h["disabled"] else 0), f"{when}: {h['slider']}'s handle has tabIndex {h['tab']}"
+
+
+def test_slider_handles_keep_their_names_after_a_re_render(lesson):
+    """The site names each slider handle after its slider and takes a disabled one out
+    of the Tab order; it does so again after a change of title or of disabled, and for a
+    handle that replaced the old one (as a re-render would: here an unnamed copy)."""
+    page, log = lesson
+    assert_handles_named(page, "at load")
+    sliders = [m["name"] for m in models(page, "Slider")]
+    js(page, """for (const name of arg) {
+      for (const h of viewOf(name).shadow_el.querySelectorAll(".noUi-handle")) {
+        const copy = h.cloneNode(true)
+        copy.removeAttribute("aria-label")
+        h.replaceWith(copy)
+      }
+      model(name).title += " (again)"
+    }""", sliders)
+    wait_js(page, "return modelsOfType('Slider').every((m) => [...viewOf(m.name).shadow_el"
+                  ".querySelectorAll('.noUi-handle')].every((h) => h.getAttribute('aria-label') === m.title))",
+            what="every handle, replaced, to carry its slider's new title")
+    for name in sliders:
+        set_prop(page, name, "disabled", not prop(page, name, "disabled"))
+    wait_js(page, "return modelsOfType('Slider').every((m) => [...viewOf(m.name).shadow_el"
+                  ".querySelectorAll('.noUi-handle')].every((h) => h.tabIndex === (m.disabled ? -1 : 0)))",
+            what="every handle's tabIndex to follow its slider's disabled")
+    assert_handles_named(page, "after a re-render and a change of disabled")
+    assert_clean(log)
+
+
 def test_hover_readout_reports_the_engine_values(lesson):
     """Moving the mouse over the loss plot fills the readout with the prediction under
     the pointer and the MSE and MAE values and gradients there, equal to the engine's
