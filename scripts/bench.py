@@ -115,10 +115,17 @@ Input -> paint latency as a ratio, per control (budget: p95 ratio <= 1.5), deskt
     data change (BokehJS 3.x ``PlotView.request_paint()``, which invalidates
     all its painters and schedules a paint through the same throttle; since the
     loader's stylesheet guard it restyles nothing, so it is about half as costly as
-    stock BokehJS's, see README "Repaints without restyles"). The two
-    kinds of sample alternate (control, repaint, repaint, control, ...) in one
-    loop on the same page, so both see the same machine and the same moment.
-    Each sample, inside the page:
+    stock BokehJS's, see README "Repaints without restyles"). A third kind,
+    for information only, is *the control alone*: the same change with the
+    widget's callbacks on that control detached (``js_property_callbacks`` set
+    to ``{}`` and back; BokehJS reconnects them), so that only the control's own
+    DOM changes (slider handle and title, select) and no plot draws; the value
+    is then put back, still detached and untimed. It shows the floor under a
+    control's ratio that no callback can lower: the browser's rendering of the
+    control itself. The three kinds take turns, each order in rotation
+    (control, repaint, alone; repaint, alone, control; ...), in one loop on the
+    same page, so all see the same machine and the same moment. Each sample,
+    inside the page:
 
     1. wait 50 ms plus a random part of one frame (0-16.7 ms), so each change
        is a discrete input (a click, a key press), BokehJS's 60 fps paint
@@ -144,10 +151,11 @@ Input -> paint latency as a ratio, per control (budget: p95 ratio <= 1.5), deskt
        the browser's rendering of those frames and the wait for them. Not
        included: rasterisation and compositing off the main thread, scan-out.
 
-    Two untimed warm-up pairs come first, then ``--runs`` (default 40) timed
-    pairs. The value is p95(control) / p95(bare repaint) (p95: nearest rank);
-    the absolute medians and p95s are shown for information. A sample in which
-    no plot drew is left out and counted; one not settled after 2 s is a
+    Two untimed warm-up rounds come first, then ``--runs`` (default 40) timed
+    rounds. The value is p95(control) / p95(bare repaint) (p95: nearest rank);
+    the absolute medians and p95s, and the control alone's p95 and its share of
+    the bare repaint's, are shown for information. A control or repaint sample
+    in which no plot drew is left out and counted; one not settled after 2 s is a
     failure. A control whose runs never change a pixel of its widget's
     canvases (hashed after each run until one differs) fails: it changes
     nothing. A slider named ``param_<loss>_<param>`` only matters while
@@ -390,7 +398,7 @@ BENCH_JS = r"""
   // `quiet` more frames pass with no paint asked for or made (a ResizeObserver
   // may ask for one after a frame). `ms` is the end of the frame that settled
   // it; the quiet frames only confirm and are not counted.
-  async function settle(act, {timeoutMs, quiet}) {
+  async function settle(act, {timeoutMs, quiet, needsPaint = true}) {
     const since = seq
     const draws = totalDraws()
     const t0 = performance.now()
@@ -406,7 +414,7 @@ BENCH_JS = r"""
         settled = now; settledSeq = seq; calm = 0
       } else if (++calm >= quiet) {
         const asked = tracked.some((s) => s.asked > since)
-        return {ms: settled, first, timeout: false, painted: asked && totalDraws() > draws}
+        return {ms: settled, first, timeout: false, painted: !needsPaint || (asked && totalDraws() > draws)}
       }
       if (now > timeoutMs) return {ms: now, first, timeout: true, painted: false}
     }
@@ -481,7 +489,8 @@ BENCH_JS = r"""
     const {model, doc} = find(id)
     const views = tracked.filter((s) => s.doc === doc).map((s) => s.view)
     const blank = () => ({samples: [], first: [], warmup: [], unpainted: 0, timeouts: 0})
-    const out = {control: blank(), repaint: blank(), plots: views.length, pixelsChanged: false, setup: null}
+    const out = {control: blank(), repaint: blank(), alone: blank(), plots: views.length, pixelsChanged: false,
+                 setup: null}
     const original = Object.fromEntries(Object.keys(NEXT[model.type](model)).map((k) => [k, model[k]]))
     const setup = prerequisite(model, doc)
     if (setup) {
@@ -489,13 +498,30 @@ BENCH_JS = r"""
       await change(setup.select, {value: setup.value}, wait)
     }
     const before = pixelHash(doc)
+    // The control alone: the same change with the widget's callbacks on it detached
+    // (BokehJS reconnects a model's js_property_callbacks when they are set), so only
+    // the control's own DOM (handle, title, select) changes: information, no budget.
+    // The value is then put back, still detached, so the plots keep showing it.
+    const callbacks = model.js_property_callbacks
+    const alone = async () => {
+      const back = Object.fromEntries(Object.keys(original).map((k) => [k, model[k]]))
+      model.js_property_callbacks = {}
+      try {
+        return await settle(() => model.setv(NEXT[model.type](model)), {...wait, needsPaint: false})
+      } finally {
+        model.setv(back)
+        model.js_property_callbacks = callbacks
+        await frameEnd()
+      }
+    }
     const kinds = {
       control: () => settle(() => model.setv(NEXT[model.type](model)), wait),
       repaint: () => settle(() => { for (const v of views) v.request_paint() }, wait),
+      alone,
     }
+    const orders = [["control", "repaint", "alone"], ["repaint", "alone", "control"], ["alone", "control", "repaint"]]
     for (let i = 0; i < warmup + runs; i++) {
-      const order = i % 2 === 0 ? ["control", "repaint"] : ["repaint", "control"]
-      for (const kind of order) {
+      for (const kind of orders[i % orders.length]) {
         const o = out[kind]
         await sleep(gapMs + Math.random() * FRAME_MS)
         const r = await kinds[kind]()
@@ -982,6 +1008,10 @@ def latency_row(path: str, control: dict, result: dict) -> Row:
              f"(median {fmt_ms(statistics.median(ctl['samples']))}) vs bare repaint of {result['plots']} plots "
              f"p95 {fmt_ms(p95(rep['samples']))} (median {fmt_ms(statistics.median(rep['samples']))}), "
              f"n={len(ctl['samples'])}+{len(rep['samples'])}")
+    alone = result.get("alone", {}).get("samples")
+    if alone:
+        value += (f"; the control alone (its callbacks detached) p95 {fmt_ms(p95(alone))}, "
+                  f"{p95(alone) / p95(rep['samples']):.2f}× the bare repaint")
     unpainted = ctl["unpainted"] + rep["unpainted"]
     if unpainted:
         value += f", {unpainted} runs drew nothing"
@@ -1075,7 +1105,8 @@ def header(chromium: str | None) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=40,
-                        help="timed latency samples per control, and as many bare repaints (default 40)")
+                        help="timed latency samples per control, and as many bare repaints and"
+                             " control-alone samples (default 40)")
     parser.add_argument("--loads", type=int, default=3,
                         help="cold loads per page (mobile profile) and hydrations per widget page (default 3)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the raw numbers here")
