@@ -120,9 +120,10 @@ Input -> paint latency as a ratio, per control (budget: p95 ratio <= 1.5), deskt
     widget's callbacks on that control detached (``js_property_callbacks`` set
     to ``{}`` and back; BokehJS reconnects them), so that only the control's own
     DOM changes (slider handle and title, select) and no plot draws; the value
-    is then put back, still detached and untimed. It shows the floor under a
-    control's ratio that no callback can lower: the browser's rendering of the
-    control itself. The three kinds take turns, each order in rotation
+    is then put back, still detached and untimed. It tells the control's own
+    part: how long the browser takes to show the new handle, title or option
+    with nothing else changed, beside the bare repaint's time (both include the
+    wait for the next frame). The three kinds take turns, each order in rotation
     (control, repaint, alone; repaint, alone, control; ...), in one loop on the
     same page, so all see the same machine and the same moment. Each sample,
     inside the page:
