@@ -485,7 +485,7 @@ BENCH_JS = r"""
     return out
   }
 
-  // Control samples and bare-repaint samples of the same widget, alternating.
+  // Control, bare-repaint and control-alone samples of the same widget, taking turns.
   async function measure(id, {runs, warmup, gapMs, ...wait}) {
     const {model, doc} = find(id)
     const views = tracked.filter((s) => s.doc === doc).map((s) => s.view)

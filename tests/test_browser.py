@@ -401,15 +401,14 @@ def test_real_keyboard_mouse_and_select_input(lesson):
     assert_clean(log)
 
 
-HANDLES_JS = """
-return modelsOfType("Slider").flatMap((m) => [...viewOf(m.name).shadow_el.querySelectorAll(".noUi-handle")]
+# Every slider handle on the page, with what the site should have written on it.
+HANDLES_JS = """modelsOfType("Slider").flatMap((m) => [...viewOf(m.name).shadow_el.querySelectorAll(".noUi-handle")]
   .map((h) => ({slider: m.name, label: h.getAttribute("aria-label"), title: m.title, tab: h.tabIndex,
-                disabled: m.disabled})))
-"""
+                disabled: m.disabled})))"""
 
 
 def assert_handles_named(page, when: str) -> None:
-    handles = js(page, HANDLES_JS)
+    handles = js(page, f"return {HANDLES_JS}")
     assert handles, f"{when}: no slider handle found"
     for h in handles:
         assert h["label"] == h["title"], f"{when}: {h['slider']}'s handle is named {h['label']!r}, not its title"
@@ -431,15 +430,13 @@ def test_slider_handles_keep_their_names_after_a_re_render(lesson):
       }
       model(name).title += " (again)"
     }""", sliders)
-    wait_js(page, "return modelsOfType('Slider').every((m) => [...viewOf(m.name).shadow_el"
-                  ".querySelectorAll('.noUi-handle')].every((h) => h.getAttribute('aria-label') === m.title))",
+    wait_js(page, f"return {HANDLES_JS}.every((h) => h.label === h.title)",
             what="every handle, replaced, to carry its slider's new title")
     for name in sliders:
         set_prop(page, name, "disabled", not prop(page, name, "disabled"))
-    wait_js(page, "return modelsOfType('Slider').every((m) => [...viewOf(m.name).shadow_el"
-                  ".querySelectorAll('.noUi-handle')].every((h) => h.tabIndex === (m.disabled ? -1 : 0)))",
+    wait_js(page, f"return {HANDLES_JS}.every((h) => h.tab === (h.disabled ? -1 : 0))",
             what="every handle's tabIndex to follow its slider's disabled")
-    assert_handles_named(page, "after a re-render and a change of disabled")
+    assert_handles_named(page, "after a replacement and a change of title and of disabled")
     assert_clean(log)
 
 
