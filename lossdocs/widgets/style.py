@@ -202,8 +202,11 @@ def _still_copy(plot, renderer: GlyphRenderer, legend: Legend) -> GlyphRenderer:
         spec = glyph.lookup(name).property
         if isinstance(spec, NumberSpec) and isinstance(getattr(glyph, name), str):
             copy[getattr(glyph, name)] = np.full(rows, np.nan)
+    # Named after the renderer it stands for, never after a Bokeh id: ids count up across
+    # the whole process, so a name made from one would change with the order widgets
+    # are built in (and with the worker that builds them).
     still = GlyphRenderer(data_source=ColumnDataSource(copy), glyph=glyph, visible=False,
-                          name=f"legend_key_{renderer.name or renderer.id}")
+                          name=f"legend_key_{renderer.name}" if renderer.name else "legend_key")
     plot.renderers.append(still)
     return still
 
