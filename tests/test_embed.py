@@ -142,3 +142,109 @@ def test_build_widget_gives_the_item_and_the_engine_drawn_figure():
     assert set(built) == {"item", "fallback_svg", "fallback_text"}
     assert (built["fallback_svg"], built["fallback_text"]) == figures.figure("triplet")
     assert built["item"]["root_id"] == "lossdocs-triplet-0" and built["item"]["target_id"] is None
+
+
+# ---------------------------------------------------------------- widgets built side by side
+
+
+def test_prefetch_builds_in_workers_what_this_process_would_build(tmp_path):
+    """Widgets built in worker processes, while this one goes on, are byte for byte the
+    ones built here, although this process made other Bokeh models first: Bokeh's ids
+    count up per process, and none may reach a widget's output (a legend key's name once
+    held one, so output changed with the order widgets were built in)."""
+    cache = embed.WidgetCache(tmp_path)
+    try:
+        assert cache.prefetch(["triplet", "contrastive", "triplet"], workers=2) == ["triplet", "contrastive"]
+        assert cache.pool is not None and set(cache.pending) == {"triplet", "contrastive"}
+        assert cache.prefetch(["triplet"], workers=2) == []  # already on its way
+        built = {name: cache.get(name) for name in ("contrastive", "triplet")}
+        assert cache.pending == {}
+    finally:
+        cache.close()
+    assert cache.pool is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}-{embed.fingerprint()}.json" for name in built)  # no temporary left
+    embed.build_widget("boxes")  # this process's ids move on
+    for name in ("triplet", "contrastive"):
+        assert json.dumps(built[name]) == json.dumps(embed.build_widget(name)), name
+
+
+def test_prefetch_starts_nothing_on_one_core_or_for_a_widget_on_disk(tmp_path, monkeypatch):
+    cache = embed.WidgetCache(tmp_path)
+    assert cache.prefetch(["triplet"], workers=1) == [] and cache.pool is None
+    monkeypatch.setattr(embed, "cores", lambda: 1)
+    assert cache.prefetch(["triplet"]) == [] and cache.pool is None
+    monkeypatch.setattr(embed, "cores", lambda: 2)
+    (tmp_path / f"triplet-{embed.fingerprint()}.json").write_text("{}")
+    assert cache.prefetch(["triplet"]) == [] and cache.pool is None and cache.pending == {}
+
+
+def test_cores_counts_the_cores_this_process_may_use(monkeypatch):
+    import os
+
+    if hasattr(os, "sched_getaffinity"):
+        assert embed.cores() == len(os.sched_getaffinity(0))
+        monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    assert embed.cores() == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert embed.cores() == 1
+
+
+def test_a_widget_failing_in_a_worker_fails_get_with_its_own_error(tmp_path):
+    cache = embed.WidgetCache(tmp_path)
+    try:
+        assert cache.prefetch(["no-such-widget"], workers=2) == ["no-such-widget"]
+        with pytest.raises(ValueError, match="unknown widget 'no-such-widget'; known widgets: "):
+            cache.get("no-such-widget")
+    finally:
+        cache.close()
+
+
+def test_get_builds_here_when_its_worker_died(tmp_path, monkeypatch):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    built = []
+    monkeypatch.setattr(embed, "build_widget", lambda name: built.append(name) or {"item": name})
+    dead = Future()
+    dead.set_exception(BrokenProcessPool("a worker died"))
+    cache = embed.WidgetCache(tmp_path)
+    cache.pending["triplet"] = dead
+    assert cache.get("triplet") == {"item": "triplet"} and built == ["triplet"]
+    assert cache.pending == {}
+    assert [p.name for p in tmp_path.iterdir()] == [f"triplet-{embed.fingerprint()}.json"]
+
+
+def test_close_stops_the_workers_and_forgets_what_was_pending(tmp_path):
+    cache = embed.WidgetCache(tmp_path)
+    cache.prefetch(["triplet", "contrastive"], workers=2)
+    pool = cache.pool
+    cache.close()
+    assert cache.pool is None and cache.pending == {}
+    with pytest.raises(RuntimeError):
+        pool.submit(print)  # shut down
+    cache.close()  # twice is harmless
+
+
+def test_the_hook_prefetches_the_widgets_the_pages_name_in_page_order(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from lossdocs.site import hooks
+
+    texts = {"a.md": "<!-- widget: triplet -->\n<!-- table: stability -->\n<!-- widget: nope -->\n",
+             "b.md": "no markers", "c.md": "<!-- widget: boxes -->\n<!--widget:triplet-->\n"}
+    pages = []
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        pages.append(SimpleNamespace(file=SimpleNamespace(abs_src_path=str(tmp_path / name))))
+    pages.append(SimpleNamespace(file=SimpleNamespace(abs_src_path=None)))  # a generated page
+    asked = []
+    monkeypatch.setattr(hooks.state, "cache", SimpleNamespace(prefetch=asked.append), raising=False)
+    nav = SimpleNamespace(pages=pages)
+    monkeypatch.delenv(embed.QUICK_ENV, raising=False)
+    assert hooks.on_nav(nav, None, None) is nav
+    assert asked == [["triplet", "boxes", "triplet"]]  # known widgets only, in page order
+    monkeypatch.setenv(embed.QUICK_ENV, "1")
+    hooks.on_nav(nav, None, None)
+    assert len(asked) == 1  # a quick build builds no widget

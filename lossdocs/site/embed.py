@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import bokeh
@@ -109,24 +112,78 @@ def build_widget(name: str) -> dict:
     return {"item": item, "fallback_svg": figure_svg, "fallback_text": text}
 
 
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _build_on_disk(directory: str, name: str) -> None:
+    """In a worker process: build one widget into the cache folder (see ``prefetch``)."""
+    WidgetCache(Path(directory)).get(name)
+
+
 class WidgetCache:
-    """Built widgets, in memory and on disk, keyed by name and source fingerprint."""
+    """Built widgets, in memory and on disk, keyed by name and source fingerprint.
+
+    A clean build spends most of its time building widgets (a training grid, hundreds of
+    robust fits), and each widget is independent of the others. ``prefetch`` starts the
+    ones not on disk in worker processes, one per core, while the build goes on with its
+    pages; ``get`` then waits only for the widget it needs. Each worker writes its widget
+    to disk exactly as ``get`` would (ids are renamed per widget, so a widget built in a
+    worker is byte for byte the one built here). Without a second core, or if workers
+    cannot start, every widget is built here, as before.
+    """
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.memory: dict[str, dict] = {}
+        self.pending: dict[str, Future] = {}
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _path(self, name: str) -> Path:
+        return self.directory / f"{name}-{fingerprint()}.json"
+
+    def prefetch(self, names, workers: int | None = None) -> list[str]:
+        """Start building, in worker processes, each of ``names`` not yet on disk; returns
+        the names started. ``workers`` defaults to :func:`cores`; with fewer than two,
+        nothing is started."""
+        workers = cores() if workers is None else workers
+        todo = [n for n in dict.fromkeys(names) if n not in self.pending and not self._path(n).is_file()]
+        if workers < 2 or not todo:
+            return []
+        if self.pool is None:
+            # spawn: a fresh interpreter, never a fork of one with V8's threads running
+            self.pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))
+        for name in todo:
+            self.pending[name] = self.pool.submit(_build_on_disk, str(self.directory), name)
+        return todo
+
+    def close(self) -> None:
+        """Stop the workers; a widget not built yet is built here if it is asked for."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        self.pending.clear()
 
     def get(self, name: str) -> dict:
         key = f"{name}-{fingerprint()}"
         if key in self.memory:
             return self.memory[key]
+        job = self.pending.pop(name, None)
+        if job is not None:
+            try:
+                job.result()  # a widget's own error is raised here, as if built here
+            except BrokenProcessPool:
+                pass  # the worker died: build it here instead
         path = self.directory / f"{key}.json"
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
         else:
             data = build_widget(name)
             self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(data), encoding="utf-8")
             tmp.replace(path)
         self.memory[key] = data

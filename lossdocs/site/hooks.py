@@ -88,6 +88,22 @@ def on_files(files, config):
     return files
 
 
+def on_nav(nav, config, files):
+    """on_nav: start building the widgets the pages name, in page order, in worker
+    processes (one per core) while the pages are read; each page then waits only for
+    its own widgets."""
+    if not embed.quick():
+        names = []
+        for page in nav.pages:
+            source = page.file.abs_src_path
+            if source and Path(source).is_file():
+                text = Path(source).read_text(encoding="utf-8")
+                names += [m["name"] for m in MARKER.finditer(text)
+                          if m["kind"] == "widget" and m["name"] in widgets.WIDGETS]
+        state.cache.prefetch(names)
+    return nav
+
+
 def _widget(name: str, slot: int, prefix: str) -> str:
     return embed.widget_html(name, slot, state.cache, prefix)
 
@@ -179,20 +195,24 @@ def on_post_page(output, page, config):
 
 
 def on_post_build(config):
-    """on_post_build: persist the formula cache and close KaTeX's V8 context."""
+    """on_post_build: persist the formula cache, close KaTeX's V8 context and stop the
+    widget workers."""
     state.katex.save()
     state.katex.close()
+    state.cache.close()
 
 
 def on_shutdown():
-    """on_shutdown: close KaTeX's V8 context if a build left it open."""
-    katex = getattr(state, "katex", None)
-    if katex is not None:
-        katex.close()
+    """on_shutdown: close KaTeX's V8 context and stop the widget workers if a build left
+    them running."""
+    for held in (getattr(state, "katex", None), getattr(state, "cache", None)):
+        if held is not None:
+            held.close()
 
 
 def on_build_error(error):
-    """on_build_error: close KaTeX's V8 context and remove partial output, so a failed
+    """on_build_error: close KaTeX's V8 context, stop the widget workers and remove
+    partial output, so a failed
     build leaves no half-written site."""
     on_shutdown()
     site = getattr(state, "site_dir", None)
