@@ -179,6 +179,15 @@ def test_prefetch_starts_nothing_on_one_core_or_for_a_widget_on_disk(tmp_path, m
     assert cache.prefetch(["triplet"]) == [] and cache.pool is None and cache.pending == {}
 
 
+def test_prefetch_starts_nothing_where_no_process_pool_can_be_made(tmp_path, monkeypatch):
+    def no_pool(*args, **kwargs):
+        raise OSError("no semaphores on this system")
+
+    monkeypatch.setattr(embed, "ProcessPoolExecutor", no_pool)
+    cache = embed.WidgetCache(tmp_path)
+    assert cache.prefetch(["triplet"], workers=2) == [] and cache.pool is None and cache.pending == {}
+
+
 def test_cores_counts_the_cores_this_process_may_use(monkeypatch):
     import os
 

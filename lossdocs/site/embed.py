@@ -154,8 +154,11 @@ class WidgetCache:
         if workers < 2 or not todo:
             return []
         if self.pool is None:
-            # spawn: a fresh interpreter, never a fork of one with V8's threads running
-            self.pool = ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context("spawn"))
+            try:  # spawn: a fresh interpreter, never a fork of one with V8's threads running
+                self.pool = ProcessPoolExecutor(min(workers, len(todo)),
+                                                mp_context=multiprocessing.get_context("spawn"))
+            except (OSError, ImportError, NotImplementedError):
+                return []  # no process pool on this system (no semaphores): build here
         for name in todo:
             self.pending[name] = self.pool.submit(_build_on_disk, str(self.directory), name)
         return todo

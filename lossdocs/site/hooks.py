@@ -212,8 +212,7 @@ def on_shutdown():
 
 def on_build_error(error):
     """on_build_error: close KaTeX's V8 context, stop the widget workers and remove
-    partial output, so a failed
-    build leaves no half-written site."""
+    partial output, so a failed build leaves no half-written site."""
     on_shutdown()
     site = getattr(state, "site_dir", None)
     serving = site is not None and site.name.startswith("mkdocs_") and \
