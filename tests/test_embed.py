@@ -153,17 +153,20 @@ def test_prefetch_builds_in_workers_what_this_process_would_build(tmp_path):
     count up per process, and none may reach a widget's output (a legend key's name once
     held one, so output changed with the order widgets were built in)."""
     cache = embed.WidgetCache(tmp_path)
+    files = sorted(f"{name}-{embed.fingerprint()}.json" for name in ("contrastive", "triplet"))
     try:
         assert cache.prefetch(["triplet", "contrastive", "triplet"], workers=2) == ["triplet", "contrastive"]
         assert cache.pool is not None and set(cache.pending) == {"triplet", "contrastive"}
+        assert cache.pool._mp_context.get_start_method() == "spawn"  # never a fork of this process
         assert cache.prefetch(["triplet"], workers=2) == []  # already on its way
+        assert [job.result() for job in cache.pending.values()] == [None, None]
+        assert sorted(p.name for p in tmp_path.iterdir()) == files  # the workers wrote them, no temporary left
         built = {name: cache.get(name) for name in ("contrastive", "triplet")}
         assert cache.pending == {}
     finally:
         cache.close()
     assert cache.pool is None
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{name}-{embed.fingerprint()}.json" for name in built)  # no temporary left
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
     embed.build_widget("boxes")  # this process's ids move on
     for name in ("triplet", "contrastive"):
         assert json.dumps(built[name]) == json.dumps(embed.build_widget(name)), name
@@ -193,6 +196,9 @@ def test_cores_counts_the_cores_this_process_may_use(monkeypatch):
 
     if hasattr(os, "sched_getaffinity"):
         assert embed.cores() == len(os.sched_getaffinity(0))
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5})  # one core of a bigger host
+        monkeypatch.setattr(os, "cpu_count", lambda: 64)
+        assert embed.cores() == 1
         monkeypatch.delattr(os, "sched_getaffinity")
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     assert embed.cores() == 3
@@ -204,8 +210,9 @@ def test_a_widget_failing_in_a_worker_fails_get_with_its_own_error(tmp_path):
     cache = embed.WidgetCache(tmp_path)
     try:
         assert cache.prefetch(["no-such-widget"], workers=2) == ["no-such-widget"]
-        with pytest.raises(ValueError, match="unknown widget 'no-such-widget'; known widgets: "):
+        with pytest.raises(ValueError, match="unknown widget 'no-such-widget'; known widgets: ") as err:
             cache.get("no-such-widget")
+        assert type(err.value.__cause__).__name__ == "_RemoteTraceback"  # raised in the worker
     finally:
         cache.close()
 
@@ -225,12 +232,27 @@ def test_get_builds_here_when_its_worker_died(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == [f"triplet-{embed.fingerprint()}.json"]
 
 
-def test_close_stops_the_workers_and_forgets_what_was_pending(tmp_path):
+def test_close_cancels_what_has_not_started_and_waits_for_the_workers(tmp_path, monkeypatch):
+    """Six widgets for two workers (on a machine that reports more cores): the pool has
+    two, closing at once cancels those not handed to a worker yet (a pool queues one more
+    than it has workers), and returns only once the workers have exited."""
+    import os
+
+    for count in ("cpu_count", "process_cpu_count"):
+        if hasattr(os, count):
+            monkeypatch.setattr(os, count, lambda: 8)
     cache = embed.WidgetCache(tmp_path)
-    cache.prefetch(["triplet", "contrastive"], workers=2)
+    names = ["triplet", "contrastive", "boxes", "reduction-explorer", "softmax-ce", "margin-explorer"]
+    assert cache.prefetch(names, workers=2) == names
     pool = cache.pool
+    assert pool._max_workers == 2
+    workers = list(pool._processes.values())
+    jobs = list(cache.pending.values())
     cache.close()
     assert cache.pool is None and cache.pending == {}
+    assert workers and not any(w.is_alive() for w in workers)
+    assert any(job.cancelled() for job in jobs)
+    assert len(list(tmp_path.iterdir())) < len(names)
     with pytest.raises(RuntimeError):
         pool.submit(print)  # shut down
     cache.close()  # twice is harmless
