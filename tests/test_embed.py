@@ -258,24 +258,64 @@ def test_close_cancels_what_has_not_started_and_waits_for_the_workers(tmp_path, 
     cache.close()  # twice is harmless
 
 
-def test_the_hook_prefetches_the_widgets_the_pages_name_in_page_order(tmp_path, monkeypatch):
+def test_the_hook_prefetches_the_heavy_widgets_first_then_in_the_order_pages_are_written(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     from lossdocs.site import hooks
 
     texts = {"a.md": "<!-- widget: triplet -->\n<!-- table: stability -->\n<!-- widget: nope -->\n",
-             "b.md": "no markers", "c.md": "<!-- widget: boxes -->\n<!--widget:triplet-->\n"}
-    pages = []
+             "b.md": "no markers",
+             "c.md": "<!-- widget: boxes -->\n<!--widget:triplet-->\n<!-- widget: training-curves -->\n"}
+    files = []
     for name, text in texts.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
-        pages.append(SimpleNamespace(file=SimpleNamespace(abs_src_path=str(tmp_path / name))))
-    pages.append(SimpleNamespace(file=SimpleNamespace(abs_src_path=None)))  # a generated page
+        files.append(SimpleNamespace(abs_src_path=str(tmp_path / name)))
+    files.append(SimpleNamespace(abs_src_path=None))  # a generated page
     asked = []
     monkeypatch.setattr(hooks.state, "cache", SimpleNamespace(prefetch=asked.append), raising=False)
-    nav = SimpleNamespace(pages=pages)
+    nav = SimpleNamespace(pages=[SimpleNamespace(file=f) for f in reversed(files)])  # not the order read
+    site_files = SimpleNamespace(documentation_pages=lambda: files)
     monkeypatch.delenv(embed.QUICK_ENV, raising=False)
-    assert hooks.on_nav(nav, None, None) is nav
-    assert asked == [["triplet", "boxes", "triplet"]]  # known widgets only, in page order
+    assert widgets.get("training-curves").heavy and not widgets.get("boxes").heavy
+    assert hooks.on_nav(nav, None, site_files) is nav
+    # known widgets only; the heavy one first, the others in the order pages are written
+    assert asked == [["training-curves", "triplet", "boxes", "triplet"]]
     monkeypatch.setenv(embed.QUICK_ENV, "1")
-    hooks.on_nav(nav, None, None)
+    hooks.on_nav(nav, None, site_files)
     assert len(asked) == 1  # a quick build builds no widget
+
+
+def test_pages_are_read_with_stand_ins_and_written_with_their_widgets(monkeypatch):
+    """Reading a page never waits for a widget: its marker becomes a stand-in, and the
+    slot takes the stand-in's place when the page is written, before search indexes it,
+    in the page and in its search copy alike; a page without widgets is left alone."""
+    from types import SimpleNamespace
+
+    from lossdocs.site import hooks
+
+    monkeypatch.delenv(embed.QUICK_ENV, raising=False)
+    cache = FakeCache()
+    monkeypatch.setattr(hooks.state, "cache", cache, raising=False)
+    monkeypatch.setattr(hooks.state, "searchable", {}, raising=False)
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="lessons/x.md", url="lessons/x.html"))
+    md = "# X\n\n<!-- widget: triplet -->\n\ntext\n\n<!-- widget: boxes -->\n"
+    read = hooks.on_page_markdown(md, page, None, None)
+    assert cache.asked == []  # nothing waited for while the page was read
+    assert [m.groups() for m in hooks.PENDING.finditer(read)] == [("triplet", "0"), ("boxes", "1")]
+    assert "<!-- widget" not in read
+
+    page.content = f"<h1>X</h1>{read}"
+    hooks.state.searchable["lessons/x.md"] = (page.content, page.content + "<p>plain</p>")
+    context = {}
+    assert hooks._widgets_in_place(context, page, None, None) is context
+    slots = [embed.widget_html(n, i, FakeCache(), "../") for i, n in enumerate(["triplet", "boxes"])]
+    assert cache.asked == ["triplet", "boxes"]  # each once, for the page and its search copy
+    stand_ins = [m[0] for m in hooks.PENDING.finditer(read)]
+    expected = read.replace(stand_ins[0], slots[0]).replace(stand_ins[1], slots[1])
+    assert page.content == f"<h1>X</h1>{expected}" and "lossdocs-pending" not in page.content
+    assert hooks.state.searchable["lessons/x.md"] == (page.content, page.content + "<p>plain</p>")
+    # first of the page's on_page_context handlers, and before search (priority 0) sees it
+    assert hooks._widgets_in_place in hooks.on_page_context.methods
+    assert hooks._widgets_in_place.mkdocs_priority > hooks._search_sees_plain_math.mkdocs_priority > 0
+    plain = SimpleNamespace(file=SimpleNamespace(src_uri="b.md", url="b.html"), content="<p>none</p>")
+    assert hooks._widgets_in_place({}, plain, None, None) == {} and plain.content == "<p>none</p>"

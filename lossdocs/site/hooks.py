@@ -32,6 +32,7 @@ from lossdocs.site.mathrender import VENDOR, KatexRenderer, MathError
 
 MARKER = re.compile(r"<!--\s*(?P<kind>widget|table):\s*(?P<name>[^\s>]+)\s*-->")
 IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
+PENDING = re.compile(r'<div class="lossdocs-pending" data-widget="(?P<name>[^"]+)" data-slot="(?P<slot>\d+)"></div>')
 
 
 class _NotebookCacheLog(logging.Filter):
@@ -89,23 +90,29 @@ def on_files(files, config):
 
 
 def on_nav(nav, config, files):
-    """on_nav: start building the widgets the pages name, in page order, in worker
-    processes (one per core) while the pages are read; each page then waits only for
-    its own widgets."""
+    """on_nav: start building the widgets the pages name, in worker processes (one per
+    core): the heavy ones first, then the rest in the order MkDocs writes the pages
+    (``files.documentation_pages()``). Pages are read meanwhile; each waits for its own
+    widgets only when it is written (``_widgets_in_place``)."""
     if not embed.quick():
         names = []
-        for page in nav.pages:
-            source = page.file.abs_src_path
+        for file in files.documentation_pages():
+            source = file.abs_src_path
             if source and Path(source).is_file():
                 text = Path(source).read_text(encoding="utf-8")
                 names += [m["name"] for m in MARKER.finditer(text)
                           if m["kind"] == "widget" and m["name"] in widgets.WIDGETS]
+        names.sort(key=lambda name: not widgets.WIDGETS[name].heavy)  # stable: page order kept
         state.cache.prefetch(names)
     return nav
 
 
 def _widget(name: str, slot: int, prefix: str) -> str:
-    return embed.widget_html(name, slot, state.cache, prefix)
+    if embed.quick():
+        return embed.widget_html(name, slot, state.cache, prefix)
+    # A stand-in until the page is written (see _widgets_in_place): reading a page never
+    # waits for a widget, so the pages and the notebook go on while workers build them.
+    return f'<div class="lossdocs-pending" data-widget="{name}" data-slot="{slot}"></div>'
 
 
 def _table(name: str, slot: int, prefix: str) -> str:
@@ -154,6 +161,27 @@ def on_page_content(html, page, config, files):
     return typeset
 
 
+@event_priority(110)
+def _widgets_in_place(context, page, config, nav):
+    """on_page_context, first of all: each widget's slot where its marker's stand-in is.
+    MkDocs reads every page before it writes any; a page waits here, as it is written,
+    for the widgets it embeds, and a widget's error fails the build from its page."""
+    found = {m[0]: m for m in PENDING.finditer(page.content or "")}
+    if not found:
+        return context
+    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    slots = {text: embed.widget_html(m["name"], int(m["slot"]), state.cache, prefix)
+             for text, m in found.items()}
+
+    def put(html):
+        return PENDING.sub(lambda m: slots[m[0]], html)
+
+    page.content = put(page.content)
+    if page.file.src_uri in state.searchable:
+        state.searchable[page.file.src_uri] = tuple(map(put, state.searchable[page.file.src_uri]))
+    return context
+
+
 @event_priority(100)
 def _search_sees_plain_math(context, page, config, nav):
     """on_page_context, before the search plugin: it indexes each formula once, as text."""
@@ -172,7 +200,7 @@ def _readers_see_typeset_math(context, page, config, nav):
     return context
 
 
-on_page_context = CombinedEvent(_search_sees_plain_math, _readers_see_typeset_math)
+on_page_context = CombinedEvent(_widgets_in_place, _search_sees_plain_math, _readers_see_typeset_math)
 
 
 def on_post_page(output, page, config):

@@ -38,6 +38,9 @@ class Widget:
     # the page reserves for it so that the swap from static figure shifts nothing.
     # Measured in Chromium; tests/test_phone.py checks them.
     heights: tuple[int, int]
+    # Takes seconds to build (a training grid, hundreds of fits, a grid of paths): a
+    # clean build starts it before the others, so the longest builds run from the start.
+    heavy: bool = False
 
     def __post_init__(self):
         # Every widget's legends read still copies of their renderers, so that a
@@ -47,13 +50,13 @@ class Widget:
 
 WIDGETS: dict[str, Widget] = {
     "loss-explorer": Widget("loss-explorer", explorer.build, (877, 1039)),
-    "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923)),
-    "descent": Widget("descent", descent.build, (615, 1163)),
+    "loss-landscape": Widget("loss-landscape", landscape.build, (477, 923), heavy=True),
+    "descent": Widget("descent", descent.build, (615, 1163), heavy=True),
     "margin-explorer": Widget("margin-explorer", margin.build, (783, 875)),
     "softmax-ce": Widget("softmax-ce", softmax.build, (510, 915)),
     "imbalance-lab": Widget("imbalance-lab", imbalance.build, (495, 901)),
-    "training-curves": Widget("training-curves", training.build, (413, 764)),
-    "outlier-lab": Widget("outlier-lab", outlier.build, (635, 680)),
+    "training-curves": Widget("training-curves", training.build, (413, 764), heavy=True),
+    "outlier-lab": Widget("outlier-lab", outlier.build, (635, 680), heavy=True),
     "contrastive": Widget("contrastive", contrastive.build, (566, 611)),
     "triplet": Widget("triplet", triplet.build, (493, 485)),
     "boxes": Widget("boxes", boxes.build, (386, 687)),
