@@ -319,3 +319,18 @@ def test_pages_are_read_with_stand_ins_and_written_with_their_widgets(monkeypatc
     assert hooks._widgets_in_place.mkdocs_priority > hooks._search_sees_plain_math.mkdocs_priority > 0
     plain = SimpleNamespace(file=SimpleNamespace(src_uri="b.md", url="b.html"), content="<p>none</p>")
     assert hooks._widgets_in_place({}, plain, None, None) == {} and plain.content == "<p>none</p>"
+
+
+def test_a_quick_build_reads_each_widget_marker_as_its_skipped_note_at_once(monkeypatch):
+    from types import SimpleNamespace
+
+    from lossdocs.site import hooks
+
+    monkeypatch.setenv(embed.QUICK_ENV, "1")
+    cache = FakeCache()
+    monkeypatch.setattr(hooks.state, "cache", cache, raising=False)
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="lessons/x.md", url="lessons/x.html"))
+    read = hooks.on_page_markdown("<!-- widget: triplet -->\n\n<!-- widget: boxes -->\n", page, None, None)
+    notes = [embed.widget_html(n, i, cache, "../") for i, n in enumerate(["triplet", "boxes"])]
+    assert [line for line in read.splitlines() if line] == notes
+    assert cache.asked == []  # nothing built
