@@ -19,7 +19,9 @@ Engine (no budget)
     Wall time of ``curves.explorer_atlas()`` (every curve the explorer can
     show) and of ``embed.build_widget(name)`` for each name in
     ``widgets.WIDGETS`` (Bokeh models, ``json_item`` and the static figure), in
-    this process, best of 3.
+    this process, three times: the first call, which is what a clean build pays
+    (the training grid and the outlier lab's fits are computed there), and the
+    best of the other two, with the engine's own caches warm.
 
 Widget data (no budget)
     Per widget, the size of its ``json_item`` (``build_widget(name)["item"]``)
@@ -667,6 +669,15 @@ def best_of(fn, repeats: int = ENGINE_REPEATS) -> tuple[list[float], object]:
     return samples, result
 
 
+def engine_value(samples: list[float]) -> str:
+    """The first call's time, then the best of the rest (memoised engine results make
+    a best-of-all the time of a cache lookup: the training grid's 8.9 s read 0.46 s)."""
+    first = f"{samples[0] * 1000:.0f} ms the first time"
+    if len(samples) < 2:
+        return first
+    return f"{first}, {min(samples[1:]) * 1000:.0f} ms after (best of {len(samples) - 1})"
+
+
 def measure_engine(report: Report) -> None:
     """Engine times, then each widget's json_item size (gzip)."""
     jobs = {"curves.explorer_atlas()": curves.explorer_atlas}
@@ -678,7 +689,7 @@ def measure_engine(report: Report) -> None:
         note(f"engine: {label}")
         samples, result = best_of(fn)
         report.raw["engine_s"][label] = samples
-        report.add(Row(f"engine · {label}", f"{min(samples) * 1000:.0f} ms (best of {len(samples)})"))
+        report.add(Row(f"engine · {label}", engine_value(samples)))
         if label.startswith("embed.build_widget("):
             built[label[len("embed.build_widget('"):-2]] = result
     report.raw["widget_data"] = {}
