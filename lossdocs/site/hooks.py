@@ -107,6 +107,11 @@ def on_nav(nav, config, files):
     return nav
 
 
+def _to_root(page) -> str:
+    """The relative path from ``page`` to the site's root ("" or "../", ...)."""
+    return get_relative_url("assets", page.file.url)[: -len("assets")]
+
+
 def _widget(name: str, slot: int, prefix: str) -> str:
     if embed.quick():
         return embed.widget_html(name, slot, state.cache, prefix)
@@ -139,7 +144,7 @@ def on_page_markdown(markdown, page, config, files):
                 f"{m['name']!r}; known {m['kind']}s: {', '.join(sorted(known))}"
             )
     slots = iter(range(len(found)))
-    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    prefix = _to_root(page)
 
     def expand(m):
         return "\n\n" + MARKERS[m["kind"]][1](m["name"], next(slots), prefix) + "\n\n"
@@ -169,7 +174,7 @@ def _widgets_in_place(context, page, config, nav):
     found = {m[0]: m for m in PENDING.finditer(page.content or "")}
     if not found:
         return context
-    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    prefix = _to_root(page)
     slots = {text: embed.widget_html(m["name"], int(m["slot"]), state.cache, prefix)
              for text, m in found.items()}
 
@@ -207,7 +212,7 @@ def on_post_page(output, page, config):
     """on_post_page: move each widget's data out of the page into a script of its own
     under ``assets/widgets/``, which the loader fetches only when the widget is wanted;
     prune a notebook page's inline JupyterLab stylesheet to the rules it can use."""
-    prefix = get_relative_url("assets", page.file.url)[: -len("assets")]
+    prefix = _to_root(page)
     output, items = embed.move_items_out(output, prefix)
     if "jupyter-wrapper" in output:  # a notebook page: only the CSS it can use; code cells scrollable by keys
         output = notebook.focusable_code(notebook.prune_page_styles(output))
