@@ -39,6 +39,18 @@ const viewOf = (name) => {
 }
 """
 
+# The data source of the one visible renderer of a layer: the renderers named
+# <prefix>:0, <prefix>:1, ... of which a widget shows one (lossdocs.widgets.landscape.one_visible).
+# After BOKEH_JS.
+LAYER_JS = r"""
+const shown = (prefix) => {
+  const on = [...doc().all_models].filter((m) => m.type === "GlyphRenderer" && m.visible &&
+    typeof m.name === "string" && m.name.startsWith(prefix + ":"))
+  if (on.length !== 1) throw new Error(`${on.length} visible renderers in the layer ${prefix}`)
+  return on[0].data_source
+}
+"""
+
 # Every value of every Select and up to 12 of every Slider of the page's first document, in
 # turn: which data sources ({source: [lengths seen]}) changed length (none should, in a
 # widget whose sources keep fixed lengths: see lossdocs.widgets.code.padded). After BOKEH_JS.

@@ -34,7 +34,7 @@ from urllib.parse import parse_qsl
 import contourpy
 import numpy as np
 import pytest
-from bokeh.models import ColumnDataSource, CustomJS, Select
+from bokeh.models import ColumnDataSource, CustomJS, GlyphRenderer, Select
 from test_faq import check_state_link, segment_of, state_links
 
 from lossdocs import landscape, losses
@@ -279,11 +279,8 @@ def test_javascript_padded_is_the_python_padded():
         bodies = [cb.code for cb in built.select({"type": CustomJS}) if "padded(" in cb.code]
         assert bodies and all(js("pad.js") in b for b in bodies)
     pad = widget.pad_lengths(ATLAS)
-    grids = ATLAS["grids"].values()
-    assert pad["contours"] == max(len(g["contours"]["x"]) for g in grids)
-    assert pad["labels"] == max(len(g["contours"]["lt"]) for g in grids)
-    assert pad["targets"] == max(len(p["x"]) for p in ATLAS["presets"].values())
-    assert min(len(g["contours"]["x"]) for g in grids) < pad["contours"]  # the padding is needed
+    assert pad == {"targets": max(len(p["x"]) for p in ATLAS["presets"].values())}
+    assert min(len(p["x"]) for p in ATLAS["presets"].values()) < pad["targets"]  # the padding is needed
 
 
 def test_page_loss_reproduces_loss_at_for_every_preset_and_choice():
@@ -322,12 +319,63 @@ def test_build_offers_every_preset_loss_and_parameter(built):
     assert sel.value in sel.options and sel.disabled  # the opening loss is MSE
     for n in ("heatmap", "fit_plot", "landscape_readout", "pointer_readout", "colour_bar"):
         assert n in built, f"no model named {n}"
-    for n in ("heat_image", "contours", "contour_labels", "marks", "current", "fit_curve",
-              "targets", "residuals"):
+    for n in ("current", "fit_curve", "residuals"):
         assert isinstance(built[n], ColumnDataSource), n
 
 
-def test_build_opens_on_the_start_with_the_engine_loss(built):
+SHOWN = list(ATLAS["grids"]).index(key(widget.DEFAULT_PRESET, *landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE]))
+
+
+@pytest.fixture(scope="module")
+def renderers():
+    return {r.name: r for r in widget.build().select({"type": GlyphRenderer}) if r.name}
+
+
+def layer(renderers: dict, prefix: str) -> list:
+    """The renderers named <prefix>:0, <prefix>:1, ... of a built widget, in order."""
+    out = []
+    while f"{prefix}:{len(out)}" in renderers:
+        out.append(renderers[f"{prefix}:{len(out)}"])
+    return out
+
+
+@pytest.mark.parametrize("prefix", ["heat_image", "contours", "contour_labels", "marks", "targets"])
+def test_each_layer_holds_one_renderer_per_state_and_shows_the_opening_one(renderers, prefix):
+    """A switch flips ``visible`` (one_visible): every grid (or, for the targets, every
+    preset) has its own renderer and source, named by its index in the page's order, and
+    only the opening one is visible. Each draws its glyph alone."""
+    drawn = layer(renderers, prefix)
+    states = list(ATLAS["presets"]) if prefix == "targets" else list(ATLAS["grids"])
+    opening = list(ATLAS["presets"]).index(widget.DEFAULT_PRESET) if prefix == "targets" else SHOWN
+    assert len(drawn) == len(states), prefix
+    assert [r.visible for r in drawn] == [i == opening for i in range(len(states))]
+    for i, (r, state) in enumerate(zip(drawn, states)):
+        assert r.selection_glyph is None and r.nonselection_glyph is None and r.muted_glyph is None
+        data, where = r.data_source.data, f"{prefix}:{i} ({state})"
+        assert r.data_source.name == f"{r.name}:data", where
+        if prefix == "targets":
+            assert data == {"x": ATLAS["presets"][state]["x"], "y": ATLAS["presets"][state]["y"]}, where
+            continue
+        g, p = ATLAS["grids"][state], ATLAS["presets"][state.split("|")[0]]
+        if prefix == "heat_image":  # only the opening image is filled; the page fills the rest
+            assert len(data["image"]) == (i == opening), where
+            if i == opening:
+                np.testing.assert_array_equal(data["image"][0], widget.decode_grid(g["codes"]))
+                (w0, w1), (b0, b1) = p["w_range"], p["b_range"]
+                assert [data[k][0] for k in ("x", "y", "dw", "dh")] == [w0, b0, w1 - w0, b1 - b0], where
+        elif prefix == "contours":
+            np.testing.assert_array_equal(data["x"], g["contours"]["x"])
+            np.testing.assert_array_equal(data["y"], g["contours"]["y"])
+        elif prefix == "contour_labels":
+            np.testing.assert_allclose(data["x"], g["contours"]["lx"], rtol=0, atol=6e-5)  # to 1e-4
+            np.testing.assert_allclose(data["y"], g["contours"]["ly"], rtol=0, atol=6e-5)
+            assert data["text"] == g["contours"]["lt"], where
+        else:
+            assert (data["x"], data["y"]) == ([p["start"][0], g["min"][0]], [p["start"][1], g["min"][1]]), where
+            assert data["marker"] == ["circle", "star"], where
+
+
+def test_build_opens_on_the_start_with_the_engine_loss(built, renderers):
     preset = landscape.PRESETS[widget.DEFAULT_PRESET]
     name, params = landscape.LOSS_CHOICES[widget.DEFAULT_CHOICE]
     ws, bs = preset.start
@@ -336,8 +384,10 @@ def test_build_opens_on_the_start_with_the_engine_loss(built):
     text = built["landscape_readout"].text
     assert f"L = {start_loss:.4g}" in text and f"w = {ws:.3f}, b = {bs:.3f}" in text, text
     first = ATLAS["grids"][key(widget.DEFAULT_PRESET, name, params)]
-    np.testing.assert_array_equal(built["heat_image"].data["image"][0], widget.decode_grid(first["codes"]))
-    assert built["marks"].data["x"][1] == first["min"][0] and built["marks"].data["y"][1] == first["min"][1]
+    image = renderers[f"heat_image:{SHOWN}"].data_source.data["image"][0]
+    np.testing.assert_array_equal(image, widget.decode_grid(first["codes"]))
+    marks = renderers[f"marks:{SHOWN}"].data_source.data
+    assert marks["x"][1] == first["min"][0] and marks["y"][1] == first["min"][1]
 
 
 def test_fallback_is_an_accessible_static_figure():
@@ -419,7 +469,7 @@ def test_label_and_marker_sizes_are_the_ones_drawn():
     glyphs = [r.glyph for r in heat.renderers]
     text = next(gl for gl in glyphs if type(gl).__name__ == "Text")
     assert text.text_font_size == f"{widget.LABEL_FONT_PX}px"
-    sizes = sorted(gl.size for gl in glyphs if type(gl).__name__ == "Scatter")
+    sizes = sorted({gl.size for gl in glyphs if type(gl).__name__ == "Scatter"})  # marks share one glyph
     assert sizes == [widget.MARK_SIZE, widget.CURRENT_SIZE]
     assert widget.MARK_RADIUS >= max(sizes) / 2 + widget.MARK_LINE
     hw, hh = widget.label_half_size("0.001")

@@ -3,8 +3,11 @@
 // Grids, contours, minima and loss tables all come from the Python engine
 // (lossdocs/widgets/landscape.py); the only computation here is the model's
 // forward pass tanh(w x + b) for the clicked or hovered point.
-// Named args: atlas, sel_preset, sel_loss, params, src_img, bar_mapper, src_cont,
-// src_lab, src_marks, src_now, src_fit, src_pts, src_res, heat, fit, and the
+// Named args: atlas, sel_preset, sel_loss, params, images, contours, labels, marks
+// (one renderer per grid each, indexed by atlas.grids[key].index, only the shown
+// grid's visible; an image's source is empty until its grid is first shown),
+// targets (one renderer per preset, in atlas.preset_keys order), bar_mapper,
+// src_now, src_fit, src_res, heat, fit, and the
 // two readouts, which are plot titles: readout (fit panel), pointer (map),
 // map_views (the map's w and b ranges per preset: equal units on both axes),
 // prompt (the pointer readout's text before the pointer has moved), and point:
@@ -66,13 +69,17 @@ function show(v, digits) {
   return Number.isFinite(v) ? v.toFixed(digits) : String(v)
 }
 
+// The fit at (w, b) and its readout; "kept" (a new loss, same w, b and targets) only
+// changes the readout, since the curve and residuals are the same.
 function showFit(w, b, how) {
   const {value, yhat} = lossAt(w, b)
-  src_now.data = {x: [w], y: [b]}
-  src_fit.data = {x: preset.curve_x, y: forward(w, b, preset.curve_x)}
-  const n = pad.targets
-  src_res.data = {x0: padded(preset.x, n, NaN), y0: padded(preset.y, n, NaN), x1: padded(preset.x, n, NaN),
-                  y1: padded(yhat, n, NaN)}
+  if (how !== "kept") {
+    src_now.data = {x: [w], y: [b]}
+    src_fit.data = {x: preset.curve_x, y: forward(w, b, preset.curve_x)}
+    const n = pad.targets
+    src_res.data = {x0: padded(preset.x, n, NaN), y0: padded(preset.y, n, NaN), x1: padded(preset.x, n, NaN),
+                    y1: padded(yhat, n, NaN)}
+  }
   readout.text = `w = ${show(w, 3)}, b = ${show(b, 3)}: ` +
     `${choice.label} L = ${value.toPrecision(4)} (${how})`
 }
@@ -100,19 +107,18 @@ if (event === "mousemove") {
     select.disabled = key.split(".")[0] !== lossName
   }
   const grid = atlas.grids[presetName + "|" + choice.key]
-  const n = atlas.grid_size
-  const codes = gridCodes(atlas.codes, grid.index, n)  // grid_codes.js
-  const [w0, w1] = preset.w_range
-  const [b0, b1] = preset.b_range
-  src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
-                  dw: [w1 - w0], dh: [b1 - b0]}
+  const source = images[grid.index].data_source
+  if (source.data.image.length === 0) {  // first time on this grid: decode its colour codes
+    const n = atlas.grid_size
+    const [w0, w1] = preset.w_range
+    const [b0, b1] = preset.b_range
+    source.data = {image: [new atlas.codes.constructor(gridCodes(atlas.codes, grid.index, n), [n, n])],  // grid_codes.js
+                   x: [w0], y: [b0], dw: [w1 - w0], dh: [b1 - b0]}
+  }
+  for (const layer of [images, contours, labels, marks]) {
+    layer.forEach((renderer, i) => { renderer.visible = i === grid.index })  // a change only where it differs
+  }
   bar_mapper.setv({low: grid.low, high: grid.high})
-  const c = grid.contours
-  src_cont.data = {x: padded(c.x, pad.contours, NaN), y: padded(c.y, pad.contours, NaN)}
-  src_lab.data = {x: padded(c.lx, pad.labels, NaN), y: padded(c.ly, pad.labels, NaN),
-                  text: padded(c.lt, pad.labels, "")}
-  src_marks.data = {x: [preset.start[0], grid.min[0]], y: [preset.start[1], grid.min[1]],
-                    marker: ["circle", "star"], color: src_marks.data.color}
 
   let w = src_now.data.x[0]
   let b = src_now.data.y[0]
@@ -127,7 +133,8 @@ if (event === "mousemove") {
     const highs = Math.max(1.1, Math.max(...preset.y) + 0.2)
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
     fit.y_range.setv(frame(lows, highs))
-    src_pts.data = {x: padded(preset.x, pad.targets, NaN), y: padded(preset.y, pad.targets, NaN)}
+    const shown = atlas.preset_keys.indexOf(presetName)
+    targets.forEach((renderer, i) => { renderer.visible = i === shown })
     w = preset.start[0]
     b = preset.start[1]
     how = "start"

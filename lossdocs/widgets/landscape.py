@@ -35,6 +35,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     CustomJS,
+    GlyphRenderer,
     InlineStyleSheet,
     LinearColorMapper,
     LogColorMapper,
@@ -280,20 +281,76 @@ def landscape_atlas() -> dict:
 
 def browser_payload(atlas: dict) -> dict:
     """The atlas as the page gets it: all colour codes in one (grids, n, n) array, which
-    gzips ~5% smaller than separate ones, each grid naming its slice by index."""
+    gzips ~5% smaller than separate ones, each grid naming its slice by index. Contours
+    are not in it: they travel in their own layers' sources (:func:`grid_layers`)."""
     keys = list(atlas["grids"])
-    grids = {k: {**{f: v for f, v in g.items() if f != "codes"}, "index": i}
+    grids = {k: {**{f: v for f, v in g.items() if f not in ("codes", "contours")}, "index": i}
              for i, (k, g) in enumerate(atlas["grids"].items())}
     return {**atlas, "grids": grids, "codes": np.stack([atlas["grids"][k]["codes"] for k in keys]),
-            "pad": pad_lengths(atlas)}
+            "preset_keys": list(atlas["presets"]), "pad": pad_lengths(atlas)}
 
 
 def pad_lengths(atlas: dict) -> dict:
-    """The length each refilled source keeps (code.padded): its longest state's, over an
-    atlas's grids (contours and labels) and presets (targets). The descent atlas uses it too."""
-    contours = [g["contours"] for g in atlas["grids"].values()]
-    return {"contours": max(len(c["x"]) for c in contours), "labels": max(len(c["lt"]) for c in contours),
-            "targets": max(len(p["x"]) for p in atlas["presets"].values())}
+    """The length each refilled source keeps (code.padded): its longest state's. Only the
+    residuals are refilled with a varying number of points now (one per target)."""
+    return {"targets": max(len(p["x"]) for p in atlas["presets"].values())}
+
+
+def one_visible(plot, draw, sources: list[dict], shown: int, name: str) -> list:
+    """One renderer on ``plot`` per data dict in ``sources``, all sharing the glyph that
+    ``draw(source=, visible=, name=)`` (a glyph method of ``plot`` with its style bound)
+    makes for the first; only ``shown`` is visible. Renderer ``i`` is named ``<name>:<i>``
+    and its source ``<name>:<i>:data``.
+
+    This is how a widget shows one of several precomputed states: a switch flips
+    ``visible`` instead of sending new data through BokehJS (each refilled source costs
+    about 1.5 ms, an image's colour mapping about 4 ms more). Each renderer draws its
+    glyph alone (no selection or muted variants), so BokehJS keeps one glyph view for it,
+    and the shared glyph model keeps the page's JSON small."""
+    out = []
+    for i, data in enumerate(sources):
+        label, source = f"{name}:{i}", ColumnDataSource(data, name=f"{name}:{i}:data")
+        if out:
+            renderer = GlyphRenderer(glyph=out[0].glyph, data_source=source, visible=i == shown, name=label)
+            plot.renderers.append(renderer)
+        else:
+            renderer = draw(source=source, visible=i == shown, name=label)
+        renderer.selection_glyph = renderer.nonselection_glyph = renderer.muted_glyph = None
+        out.append(renderer)
+    return out
+
+
+def grid_layers(heat, grids: list[tuple[dict, np.ndarray, dict]], shown: int, names: dict[str, str],
+                line: dict) -> dict:
+    """The map ``heat``'s image, contour lines and (if ``names`` has "labels") contour
+    labels, one renderer per grid each (:func:`one_visible`); only grid ``shown`` visible.
+    ``grids`` holds, in the order of the page's grid indices, (preset, row-differenced
+    colour codes, contours) per grid; ``names`` maps each layer ("images", "contours",
+    "labels") to its name prefix; ``line`` styles the contour lines. Returns the renderer
+    lists by those layer names, as the page's callbacks take them. An image's source stays
+    empty until its grid is first shown, when the page decodes its codes once
+    (grid_codes.js); the shown grid's is filled here."""
+    def image(i, preset, codes):
+        (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
+        if i != shown:
+            return {"image": [], "x": [], "y": [], "dw": [], "dh": []}
+        return {"image": [decode_grid(codes)], "x": [w0], "y": [b0], "dw": [w1 - w0], "dh": [b1 - b0]}
+
+    draws = {
+        "images": (lambda **kw: heat.image("image", x="x", y="y", dw="dw", dh="dh", **kw,
+                                           color_mapper=LinearColorMapper(palette=PALETTE, low=0, high=LEVELS)),
+                   [image(i, p, codes) for i, (p, codes, _) in enumerate(grids)]),
+        "contours": (lambda **kw: heat.line("x", "y", **kw, **line),
+                     [{"x": c["x"], "y": c["y"]} for _, _, c in grids]),
+        "labels": (lambda **kw: heat.text("x", "y", "text", **kw, text_color="white",
+                                          text_font_size=f"{LABEL_FONT_PX}px", text_align="center",
+                                          text_baseline="middle", background_fill_color="#222222",
+                                          background_fill_alpha=0.85),
+                   # Label centres to 1e-4 of a unit (under 0.01 px on the map): shorter JSON.
+                   [{"x": np.round(c["lx"], 4).tolist(), "y": np.round(c["ly"], 4).tolist(), "text": c["lt"]}
+                    for _, _, c in grids]),
+    }
+    return {kind: one_visible(heat, *draws[kind], shown, prefix) for kind, prefix in names.items()}
 
 
 def readout_text(preset_name: str, choice: dict, w: float, b: float) -> str:
@@ -374,7 +431,6 @@ def build(preset_name: str = DEFAULT_PRESET):
     choice = atlas["choices"][DEFAULT_CHOICE]
     entry = atlas["grids"][f"{preset_name}|{choice['key']}"]
     theme = style.controls()
-    (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
 
     view_w, view_b = map_view(preset)
     heat = figure(frame_width=MAP_WIDTH, frame_height=MAP_HEIGHT, width_policy="min", height_policy="min",
@@ -384,31 +440,24 @@ def build(preset_name: str = DEFAULT_PRESET):
                   x_axis_label="w (weight)", y_axis_label="b (bias)", min_border_right=12,
                   background_fill_color=None, border_fill_color=None, match_aspect=False)
     heat.toolbar.logo = None
-    src_img = ColumnDataSource(
-        {"image": [decode_grid(entry["codes"])], "x": [w0], "y": [b0], "dw": [w1 - w0], "dh": [b1 - b0]},
-        name="heat_image")
-    r_img = heat.image("image", x="x", y="y", dw="dw", dh="dh", source=src_img,
-               color_mapper=LinearColorMapper(palette=PALETTE, low=0, high=LEVELS))
+    # One image, contour, label and marks layer per grid, only the shown one visible.
+    shown = list(atlas["grids"]).index(f"{preset_name}|{choice['key']}")
+    layers = grid_layers(
+        heat, [(atlas["presets"][key.split("|")[0]], g["codes"], g["contours"]) for key, g in atlas["grids"].items()],
+        shown, {"images": "heat_image", "contours": "contours", "labels": "contour_labels"},
+        {"color": "white", "alpha": 0.65, "line_width": 1.2})
     bar_mapper = LogColorMapper(palette=PALETTE, low=entry["low"], high=entry["high"])
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
                              orientation="horizontal", height=12, padding=4, title_standoff=4,
                              background_fill_color=None, name="colour_bar"), "below")
-    cont, pad = entry["contours"], pad_lengths(atlas)
-    src_cont = ColumnDataSource({"x": padded(cont["x"], pad["contours"], np.nan),
-                                 "y": padded(cont["y"], pad["contours"], np.nan)}, name="contours")
-    src_lab = ColumnDataSource({"x": padded(cont["lx"], pad["labels"], np.nan),
-                                "y": padded(cont["ly"], pad["labels"], np.nan),
-                                "text": padded(cont["lt"], pad["labels"], "")}, name="contour_labels")
-    heat.line("x", "y", source=src_cont, color="white", alpha=0.65, line_width=1.2)
-    heat.text("x", "y", "text", source=src_lab, text_color="white", text_font_size=f"{LABEL_FONT_PX}px",
-              text_align="center", text_baseline="middle", background_fill_color="#222222",
-              background_fill_alpha=0.85)
-    src_marks = ColumnDataSource({"x": [preset["start"][0], entry["min"][0]],
-                                  "y": [preset["start"][1], entry["min"][1]],
-                                  "marker": ["circle", "star"], "color": [START_COLOR, MIN_COLOR]},
-                                 name="marks")
-    heat.scatter("x", "y", source=src_marks, marker="marker", fill_color="color", size=MARK_SIZE,
-                 line_color="black", line_width=MARK_LINE)
+    # The start dot and the minimum star of each grid.
+    layers["marks"] = one_visible(
+        heat, lambda **kw: heat.scatter("x", "y", **kw, marker="marker", fill_color="color", size=MARK_SIZE,
+                                  line_color="black", line_width=MARK_LINE),
+        [{"x": [atlas["presets"][key.split("|")[0]]["start"][0], g["min"][0]],
+          "y": [atlas["presets"][key.split("|")[0]]["start"][1], g["min"][1]],
+          "marker": ["circle", "star"], "color": [START_COLOR, MIN_COLOR]} for key, g in atlas["grids"].items()],
+        shown, "marks")
     src_now = ColumnDataSource({"x": [preset["start"][0]], "y": [preset["start"][1]]}, name="current")
     # The clicked (w, b): part of the shareable state, so a link can place the fit.
     src_point = ColumnDataSource({"w": [], "b": []}, name="clicked_point", tags=[STATE_TAG])
@@ -430,13 +479,14 @@ def build(preset_name: str = DEFAULT_PRESET):
         f.toolbar.active_scroll = None
         style.toolbar(f)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(ws * cx + bs)}, name="fit_curve")
-    n = pad["targets"]
-    src_pts = ColumnDataSource({"x": padded(xs, n, np.nan), "y": padded(ys, n, np.nan)}, name="targets")
+    n = pad_lengths(atlas)["targets"]
     src_res = ColumnDataSource({"x0": padded(xs, n, np.nan), "y0": padded(ys, n, np.nan), "x1": padded(xs, n, np.nan),
                                 "y1": padded(np.tanh(ws * xs + bs), n, np.nan)}, name="residuals")
     fit.segment("x0", "y0", "x1", "y1", source=src_res, color=RESIDUAL_COLOR, line_width=2)
     fit.line("x", "y", source=src_fit, color=FIT_COLOR, line_width=3)
-    fit.scatter("x", "y", source=src_pts, size=9, color=TARGET_COLOR, line_color="white")
+    targets = one_visible(fit, lambda **kw: fit.scatter("x", "y", **kw, size=9, color=TARGET_COLOR, line_color="white"),
+                          [{"x": p["x"], "y": p["y"]} for p in atlas["presets"].values()],
+                          list(atlas["presets"]).index(preset_name), "targets")  # one per preset
     for f, title in ((heat, "pointer_readout"), (fit, "landscape_readout")):
         # One decimal on every vertical axis: labels keep their width when the
         # preset changes the ranges, so the plots need no new layout (a frame).
@@ -453,8 +503,8 @@ def build(preset_name: str = DEFAULT_PRESET):
     sel_loss, param_selects = _loss_controls(atlas["choices"], theme)
     cb = CustomJS(args=dict(
         atlas=browser_payload(atlas), sel_preset=sel_preset, sel_loss=sel_loss, params=param_selects,
-        src_img=src_img, bar_mapper=bar_mapper, src_cont=src_cont, src_lab=src_lab, src_marks=src_marks,
-        src_now=src_now, src_fit=src_fit, src_pts=src_pts, src_res=src_res, heat=heat, fit=fit,
+        **layers, bar_mapper=bar_mapper, targets=targets,
+        src_now=src_now, src_fit=src_fit, src_res=src_res, heat=heat, fit=fit,
         readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT, point=src_point,
         map_views={k: map_view(p) for k, p in atlas["presets"].items()}),
         code=js("grid_codes.js", "pad.js", "landscape.js"))
@@ -462,7 +512,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         widget.js_on_change("value", cb)
     # Taps only select the image (which draws the same either way), so the
     # markers never fade as "unselected"; the callback does the rest.
-    heat.add_tools(TapTool(renderers=[r_img]))
+    heat.add_tools(TapTool(renderers=layers["images"]))
     heat.js_on_event(Tap, cb)
     src_point.js_on_change("data", cb)
     heat.js_on_event(MouseMove, cb)
