@@ -22,6 +22,7 @@ import pytest
 from pagetools import assert_clean, next_frames, open_page, scroll_into_view
 
 from lossdocs.widgets import descent as widget
+from lossdocs.widgets import landscape as lw
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ T = widget.STEPS + 1  # the fixed length of a path or loss curve source (padded)
 PHONE = dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
 SLOT = ".lossdocs-widget[data-widget=descent]"
 
-JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + pagetools.LENGTHS_JS + r"""
+JS = pagetools.BOKEH_JS + pagetools.VIEW_JS + pagetools.LENGTHS_JS + pagetools.LAYER_JS + r"""
 const drawn = () => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0 || !Bokeh.index) return false
   if (!doc().roots().every((r) => Bokeh.index.get_by_id(r.id)?.has_finished())) return false
@@ -49,6 +50,14 @@ const state = () => ({
   off: data("descent_off_map"), fit: data("fit_curve"), step: model("step").value,
   map_title: model("descent_map").title.text, loss_title: model("loss_plot").title.text,
 })
+const layers = () => {
+  const img = shown("descent_image").data, star = shown("descent_minimum").data
+  const mapper = model("descent_colour_bar").color_mapper
+  return {image: Array.from(img.image[0]), corner: [img.x[0], img.y[0], img.dw[0], img.dh[0]],
+          contours: Array.from(shown("descent_contours").data.x, (v) => Number.isNaN(v) ? null : v),
+          low: mapper.low, high: mapper.high, minimum: [star.x[0], star.y[0]],
+          starts: Array.from(shown("descent_starts").data.x), targets: Array.from(shown("descent_targets").data.y)}
+}
 const values = () => Object.fromEntries([...doc().all_models].filter((m) => m.type === "Select" || m.type === "Slider")
   .map((m) => [m.name, m.value]))
 """
@@ -64,8 +73,25 @@ def expected(values: dict, optimizer: str | None = None):
                           lr=int(values["lr_index"]), start=widget.START_KEYS.index(values["start_select"]))
 
 
+def assert_shows_the_map(page, v: dict) -> None:
+    """The visible image, contours, colour bar, minimum star, starts and targets are the
+    atlas's for the selected target set and loss."""
+    got, key = js(page, "return layers()"), f"{v['preset_select']}|{v['loss_select']}"
+    g, p = ATLAS["grids"][key], ATLAS["presets"][v["preset_select"]]
+    n = ATLAS["grid_size"]
+    np.testing.assert_array_equal(np.reshape(got["image"], (n, n)), lw.decode_grid(ATLAS["codes"][g["index"]]), key)
+    (w0, w1), (b0, b1) = p["w_range"], p["b_range"]
+    assert got["corner"] == pytest.approx([w0, b0, w1 - w0, b1 - b0], rel=1e-12), key
+    np.testing.assert_array_equal([np.nan if c is None else c for c in got["contours"]],
+                                  np.asarray(g["contours"]["x"], np.float64), key)
+    assert (got["low"], got["high"]) == pytest.approx((g["low"], g["high"]), rel=1e-12), key
+    assert got["minimum"] == pytest.approx(g["min"][:2], rel=1e-12), key
+    assert got["starts"] == [s[0] for s in p["starts"]] and got["targets"] == p["y"], key
+
+
 def assert_shows_the_atlas(page) -> None:
     s, v = js(page, "return state()"), js(page, "return values()")
+    assert_shows_the_map(page, v)
     w, b, loss = expected(v)
     step = int(v["step"])
     np.testing.assert_array_equal(s["path"]["x"], w)
@@ -129,23 +155,27 @@ def test_every_control_redraws_from_the_atlas(desktop):
         assert js(page, "return values()")[name] == value
         assert_shows_the_atlas(page)
     labels = js(page, "return model('start_select').options.map((o) => o[1])")
-    assert labels[1] == "Flat plateau (−1.4, −2.8)"  # the sloped line's starts
+    assert labels == [name for _, name, _ in widget.STARTS["sloped_line"]]  # the same for every preset
     assert_clean(log)
 
 
 def test_no_control_changes_a_sources_length(desktop):
-    """Paths and loss curves keep T points, contours, targets and off-map marks their
-    longest state's, whatever the controls (padded): BokehJS re-indexes a source whose
-    length changes and updates its glyphs twice."""
+    """Paths and loss curves keep T points and off-map marks two, whatever the controls
+    (padded), and the map's layers keep theirs (a switch flips which is visible): BokehJS
+    re-indexes a source whose length changes and updates its glyphs twice. A grid's image
+    source is filled once, the first time its grid is shown (from no row to one), and
+    never changes length again."""
     page, log = desktop
-    got = js(page, "return lengthChanges([])")
+    images = [f"descent_image:{i}:data" for i in range(len(ATLAS["grids"]))]
+    got = js(page, "return lengthChanges(arg)", images)
     assert got["changed"] == {} and got["moves"] > 30 and got["sources"] >= 15, got
     lengths = js(page, "return Object.fromEntries(['descent_walked', 'compare_path', 'compare_loss_curve', "
-                       "'descent_contours', 'descent_targets', 'descent_off_map']"
-                       ".map((n) => [n, model(n).get_length()]))")
-    assert lengths == {"descent_walked": T, "compare_path": T, "compare_loss_curve": T,
-                       "descent_contours": ATLAS["pad"]["contours"], "descent_targets": ATLAS["pad"]["targets"],
-                       "descent_off_map": 2}
+                       "'descent_off_map'].map((n) => [n, model(n).get_length()]))")
+    assert lengths == {"descent_walked": T, "compare_path": T, "compare_loss_curve": T, "descent_off_map": 2}
+    rows = js(page, "return arg.map((n) => model(n).get_length())", images)
+    assert set(rows) == {0, 1}, rows  # filled once when first shown; the grids not shown yet are empty
+    again = js(page, "return lengthChanges([])")  # the same grids again: each image filled already
+    assert again["changed"] == {}, again
     assert_clean(log)
 
 

@@ -5,12 +5,15 @@
 // index arithmetic (w0 + code * unit, a lookup table for the loss). The one
 // computation allowed is the model's forward pass tanh(w x + b) for the fit panel.
 // Named args: atlas, sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch,
-// sl_lr, sl_step, src_img, bar_mapper, src_cont, src_min, src_starts, src_path,
+// sl_lr, sl_step, images, contours (one renderer per grid each, indexed by
+// atlas.grids[key].index, only the shown grid's visible; an image's source is empty
+// until its grid is first shown), minima (the same, one star per grid), starts and
+// targets (one renderer per preset, in atlas.preset_keys order), bar_mapper, src_path,
 // src_walked, src_cmp, src_cmp_walked, src_now, src_cmp_now, src_off, src_loss,
-// src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, src_pts, heat, loss_plot,
+// src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, heat, loss_plot,
 // fit, labels (optimiser key -> label). Sources refilled with a different number of
-// points keep one length (pad.js): T for paths and loss curves, atlas.pad for the
-// contours, targets and off-map marks, the curve's for a fit.
+// points keep one length (pad.js): T for paths and loss curves, two for the off-map
+// marks, the curve's for a fit.
 
 const event = cb_obj.event_name  // "tap", or undefined for a control
 const presetName = sel_preset.value
@@ -19,7 +22,6 @@ const T = atlas.steps + 1
 const step = sl_step.value
 const [w0, w1] = preset.w_range
 const [b0, b1] = preset.b_range
-const pad = atlas.pad
 const none = padded([], T, NaN)  // what a path or loss curve shows when there is none
 const steps = [...Array(T).keys()]  // a loss curve's x
 
@@ -84,14 +86,18 @@ function update() {
   const grid = atlas.grids[presetName + "|" + lossKey]
   const whole = cb_obj !== sl_step  // a step changes only what depends on the step
   if (cb_obj === sel_preset || cb_obj === sel_loss) {
-    // This target set and loss's map: its 8-bit colour codes (grid_codes.js).
-    const n = atlas.grid_size
-    const codes = gridCodes(atlas.codes, grid.index, n)
-    src_img.data = {image: [new atlas.codes.constructor(codes, [n, n])], x: [w0], y: [b0],
-                    dw: [w1 - w0], dh: [b1 - b0]}
+    // This target set and loss's map, decoded from its 8-bit colour codes the first time
+    // it is shown (grid_codes.js).
+    const source = images[grid.index].data_source
+    if (source.data.image.length === 0) {
+      const n = atlas.grid_size
+      source.data = {image: [new atlas.codes.constructor(gridCodes(atlas.codes, grid.index, n), [n, n])],
+                     x: [w0], y: [b0], dw: [w1 - w0], dh: [b1 - b0]}
+    }
+    for (const layer of [images, contours, minima]) {
+      layer.forEach((renderer, i) => { renderer.visible = i === grid.index })  // a change only where it differs
+    }
     bar_mapper.setv({low: grid.low, high: grid.high})
-    src_cont.data = {x: padded(grid.contours.x, pad.contours, NaN), y: padded(grid.contours.y, pad.contours, NaN)}
-    src_min.data = {x: [grid.min[0]], y: [grid.min[1]]}
     const [lo, hi] = atlas.loss_ranges[presetName + "|" + lossKey]
     loss_plot.y_range.setv({start: lo, end: hi, reset_start: lo, reset_end: hi})
   }
@@ -101,9 +107,10 @@ function update() {
     heat.x_range.setv(frame(vw[0], vw[1]))
     heat.y_range.setv(frame(vb[0], vb[1]))
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
-    src_pts.data = {x: padded(preset.x, pad.targets, NaN), y: padded(preset.y, pad.targets, NaN)}
-    src_starts.data = {x: preset.starts.map((s) => s[0]), y: preset.starts.map((s) => s[1])}
-    sel_start.options = atlas.start_keys.map((key, k) => [key, preset.start_labels[k]])
+    const shown = atlas.preset_keys.indexOf(presetName)
+    for (const layer of [starts, targets]) {
+      layer.forEach((renderer, i) => { renderer.visible = i === shown })
+    }
   }
 
   const p = walk(sel_opt.value)
@@ -114,10 +121,12 @@ function update() {
   src_loss_now.data = {x: [step], y: [p.loss[step]]}
   span.location = step
   if (compare === null) {
-    for (const s of [src_cmp, src_cmp_walked]) s.data = {x: none, y: none}
-    src_cmp_now.data = {x: [NaN], y: [NaN]}
-    src_loss_cmp.data = {x: steps, y: none}
-    showFit(null, src_fit_cmp)
+    if (!Number.isNaN(src_cmp_now.data.x[0])) {  // clear the comparison (once: it stays clear)
+      for (const s of [src_cmp, src_cmp_walked]) s.data = {x: none, y: none}
+      src_cmp_now.data = {x: [NaN], y: [NaN]}
+      src_loss_cmp.data = {x: steps, y: none}
+      showFit(null, src_fit_cmp)
+    }
   } else {
     showPath(compare, whole ? src_cmp : null, src_cmp_walked, src_cmp_now)
     showFit(compare, src_fit_cmp)

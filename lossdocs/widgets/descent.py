@@ -40,7 +40,6 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     InlineStyleSheet,
-    LinearColorMapper,
     LogColorMapper,
     LogTicker,
     PrintfTickFormatter,
@@ -201,7 +200,6 @@ def descent_atlas() -> dict:
             "w_range": list(p.w_range), "b_range": list(p.b_range), "unit": unit(pname),
             "limits": list(code_limits(pname)), "view": [list(r) for r in map_view(pname)],
             "starts": [list(s[2]) for s in STARTS[pname]],
-            "start_labels": [f"{s[1]} ({s[2][0]:g}, {s[2][1]:g})".replace("-", "−") for s in STARTS[pname]],
             "curve_x": np.linspace(p.x.min() - pad, p.x.max() + pad, lw.FIT_POINTS).tolist(),
         }
         w, b = landscape.axes(p, GRID)
@@ -233,7 +231,6 @@ def descent_atlas() -> dict:
         "loss_min": kmin, "loss_table": 10.0 ** (np.arange(kmin, kmax + 1) / LOSS_SCALE),
         "paths_shape": list(paths.shape), "curves_shape": list(curves.shape),
         "loss_floor": LOSS_FLOOR,
-        "pad": lw.pad_lengths({"grids": grids, "presets": presets}),
     }
 
 
@@ -267,7 +264,6 @@ def build():
     preset = atlas["presets"][pname]
     grid = atlas["grids"][f"{pname}|{DEFAULT['loss']}"]
     theme = style.controls()
-    (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
     where = dict(preset=pname, loss=DEFAULT["loss"], optimizer=DEFAULT["optimizer"], batch=DEFAULT["batch"],
                  lr=DEFAULT["lr"], start=START_KEYS.index(DEFAULT["start"]))
     pw, pb, pl = decoded(atlas, **where)
@@ -279,25 +275,32 @@ def build():
                   tools="pan,wheel_zoom,reset", toolbar_location="above", name="descent_map",
                   x_axis_label="w (weight)", y_axis_label="b (bias)", min_border_right=12,
                   background_fill_color=None, border_fill_color=None, match_aspect=False)
-    src_img = ColumnDataSource({"image": [lw.decode_grid(atlas["codes"][grid["index"]])], "x": [w0], "y": [b0],
-                                "dw": [w1 - w0], "dh": [b1 - b0]}, name="descent_image")
-    r_img = heat.image("image", x="x", y="y", dw="dw", dh="dh", source=src_img,
-                       color_mapper=LinearColorMapper(palette=lw.PALETTE, low=0, high=lw.LEVELS))
+    # One image and contour layer per grid, only the shown one visible (lw.grid_layers).
+    keys = sorted(atlas["grids"], key=lambda k: atlas["grids"][k]["index"])
+    layers = lw.grid_layers(
+        heat, [(atlas["presets"][k.split("|")[0]], atlas["codes"][atlas["grids"][k]["index"]],
+                atlas["grids"][k]["contours"]) for k in keys],
+        atlas["grids"][f"{pname}|{DEFAULT['loss']}"]["index"],
+        {"images": "descent_image", "contours": "descent_contours"},
+        {"color": "white", "alpha": 0.5, "line_width": 1})
     bar_mapper = LogColorMapper(palette=lw.PALETTE, low=grid["low"], high=grid["high"])
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
                              orientation="horizontal", height=12, padding=4, title_standoff=4,
                              background_fill_color=None, name="descent_colour_bar"), "below")
-    cont, pad, T = grid["contours"], atlas["pad"], STEPS + 1
-    src_cont = ColumnDataSource({"x": padded(cont["x"], pad["contours"], np.nan),
-                                 "y": padded(cont["y"], pad["contours"], np.nan)}, name="descent_contours")
-    heat.line("x", "y", source=src_cont, color="white", alpha=0.5, line_width=1)
-    src_min = ColumnDataSource({"x": [grid["min"][0]], "y": [grid["min"][1]]}, name="descent_minimum")
-    heat.scatter("x", "y", source=src_min, marker="star", size=15, fill_color=lw.MIN_COLOR,
-                 line_color="black", line_width=1.2)
-    src_starts = ColumnDataSource({"x": [s[0] for s in preset["starts"]], "y": [s[1] for s in preset["starts"]]},
-                                  name="descent_starts")
-    heat.scatter("x", "y", source=src_starts, size=11, fill_color=lw.START_COLOR, line_color="black",
-                 line_width=1.2)
+    T = STEPS + 1
+    # The minimum star of each grid, and the starts of each preset: one layer each, only
+    # the shown one visible (lw.one_visible).
+    layers["minima"] = lw.one_visible(
+        heat, lambda **kw: heat.scatter("x", "y", **kw, marker="star", size=15, fill_color=lw.MIN_COLOR,
+                                  line_color="black", line_width=1.2),
+        [{"x": [atlas["grids"][k]["min"][0]], "y": [atlas["grids"][k]["min"][1]]} for k in keys],
+        atlas["grids"][f"{pname}|{DEFAULT['loss']}"]["index"], "descent_minimum")
+    preset_index = list(PRESETS).index(pname)
+    layers["starts"] = lw.one_visible(
+        heat, lambda **kw: heat.scatter("x", "y", **kw, size=11, fill_color=lw.START_COLOR, line_color="black",
+                                  line_width=1.2),
+        [{"x": [s[0] for s in p["starts"]], "y": [s[1] for s in p["starts"]]} for p in atlas["presets"].values()],
+        preset_index, "descent_starts")
     # The path: all of it faint, the part walked so far solid, the current step marked.
     src_path = ColumnDataSource({"x": pw, "y": pb}, name="descent_path")
     src_walked = ColumnDataSource({"x": padded(pw[:step + 1], T, np.nan), "y": padded(pb[:step + 1], T, np.nan)},
@@ -337,18 +340,18 @@ def build():
     loss_plot.scatter("x", "y", source=src_loss_now, size=9, fill_color=LINE_COLOR, line_color="black")
 
     # The fit of the current step over the targets.
-    xs, ys, cx = np.asarray(preset["x"]), np.asarray(preset["y"]), np.asarray(preset["curve_x"])
+    cx = np.asarray(preset["curve_x"])
     fit = figure(height=PANEL_HEIGHT, sizing_mode="stretch_width", min_width=300, tools="pan,wheel_zoom,reset",
                  toolbar_location="above", name="descent_fit", title=fit_text(pw[step], pb[step], step),
                  x_axis_label="x (input)", y_axis_label="y", x_range=(cx[0], cx[-1]), y_range=(-1.25, 1.25),
                  background_fill_color=None, border_fill_color=None)
     src_fit = ColumnDataSource({"x": cx, "y": np.tanh(pw[step] * cx + pb[step])}, name="fit_curve")
     src_fit_cmp = ColumnDataSource({"x": cx, "y": padded([], len(cx), np.nan)}, name="compare_fit_curve")
-    src_pts = ColumnDataSource({"x": padded(xs, pad["targets"], np.nan), "y": padded(ys, pad["targets"], np.nan)},
-                               name="descent_targets")
     fit.line("x", "y", source=src_fit, color=LINE_COLOR, line_width=2.5)
     fit.line("x", "y", source=src_fit_cmp, color=COMPARE_COLOR, line_width=2, line_dash="dashed")
-    fit.scatter("x", "y", source=src_pts, size=8, color=lw.TARGET_COLOR, line_color="white")
+    layers["targets"] = lw.one_visible(
+        fit, lambda **kw: fit.scatter("x", "y", **kw, size=8, color=lw.TARGET_COLOR, line_color="white"),
+        [{"x": p["x"], "y": p["y"]} for p in atlas["presets"].values()], preset_index, "descent_targets")
 
     for f in (heat, loss_plot, fit):  # a finger on a plot scrolls the page
         f.toolbar.logo = None
@@ -374,7 +377,9 @@ def build():
                      [(k, OPTIMIZER_LABELS[k]) for k in OPTIMIZERS])
     sel_cmp = select("Compare with", "compare_select", DEFAULT["compare"],
                      [("none", "Nothing")] + [(k, OPTIMIZER_LABELS[k]) for k in OPTIMIZERS])
-    sel_start = select("Start", "start_select", DEFAULT["start"], list(zip(START_KEYS, preset["start_labels"])))
+    # The starts' names, the same for every preset (where each lies shows on the map, and
+    # in its title at step 0), so a preset switch leaves this select alone.
+    sel_start = select("Start", "start_select", DEFAULT["start"], [(k, name) for k, name, _ in STARTS[pname]])
     sel_batch = select("Gradient from", "batch_select", DEFAULT["batch"], [(k, label) for k, label, _ in BATCHES])
     # The slider runs over the index of LRS (a log scale); it shows the rate itself.
     sl_lr = Slider(title="Learning rate η", start=0, end=len(LRS) - 1, step=1, value=DEFAULT["lr"],
@@ -383,19 +388,22 @@ def build():
     sl_step = Slider(title="Step", start=0, end=STEPS, step=1, value=step, name="step", stylesheets=[theme],
                      sizing_mode="stretch_width", min_width=200)
 
+    # The contours travel in their layers' sources, not twice.
+    payload = {**atlas, "grids": {k: {f: v for f, v in g.items() if f != "contours"}
+                                  for k, g in atlas["grids"].items()}}
     args = dict(
-        atlas=atlas, sel_preset=sel_preset, sel_loss=sel_loss, sel_opt=sel_opt, sel_cmp=sel_cmp,
-        sel_start=sel_start, sel_batch=sel_batch, sl_lr=sl_lr, sl_step=sl_step, src_img=src_img,
-        bar_mapper=bar_mapper, src_cont=src_cont, src_min=src_min, src_starts=src_starts, src_path=src_path,
+        atlas=payload, sel_preset=sel_preset, sel_loss=sel_loss, sel_opt=sel_opt, sel_cmp=sel_cmp,
+        sel_start=sel_start, sel_batch=sel_batch, sl_lr=sl_lr, sl_step=sl_step, **layers,
+        bar_mapper=bar_mapper, src_path=src_path,
         src_walked=src_walked, src_cmp=src_cmp, src_cmp_walked=src_cmp_walked, src_now=src_now,
         src_cmp_now=src_cmp_now, src_off=src_off, src_loss=src_loss, src_loss_cmp=src_loss_cmp,
-        src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp, src_pts=src_pts,
+        src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp,
         heat=heat, loss_plot=loss_plot, fit=fit, labels=OPTIMIZER_LABELS,
     )
     cb = CustomJS(args=args, code=js("grid_codes.js", "pad.js", "descent.js"))
     for control in (sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch, sl_lr, sl_step):
         control.js_on_change("value", cb)
-    heat.add_tools(TapTool(renderers=[r_img]))
+    heat.add_tools(TapTool(renderers=layers["images"]))
     heat.js_on_event(Tap, cb)
     play = style.play_toggle(sl_step, TICK_MS)
 
