@@ -171,7 +171,7 @@ def check_loss_text(page, text: str, pattern, w: float, b: float) -> re.Match:
 
 def assert_shows_atlas_grid(page) -> None:
     """Image codes, colour bar, contours, labels and minimum are the atlas grid's that
-    the controls select."""
+    the controls select, and the targets its preset's."""
     pname, ckey, _ = selection(page)
     g = ATLAS["grids"][f"{pname}|{ckey}"]
     got = js(page, """
@@ -181,7 +181,7 @@ def assert_shows_atlas_grid(page) -> None:
       return {image: Array.from(img), shape: Array.from(img.shape ?? []), low: mapper.low, high: mapper.high,
               cx: Array.from(shown("contours").data.x, (v) => Number.isNaN(v) ? null : v),
               lt: Array.from(shown("contour_labels").data.text),
-              marks: [marks.x[1], marks.y[1]]}
+              marks: [marks.x[1], marks.y[1]], targets: Array.from(shown("targets").data.y)}
     """)
     where = f"grid {pname}|{ckey}"
     assert got["shape"] == [widget.GRID, widget.GRID], where
@@ -192,6 +192,7 @@ def assert_shows_atlas_grid(page) -> None:
     np.testing.assert_array_equal(cx, c["x"].astype(np.float64), where)
     assert got["lt"] == c["lt"], where
     assert got["marks"] == pytest.approx(g["min"][:2], rel=1e-12), where
+    assert got["targets"] == ATLAS["presets"][pname]["y"], where
 
 
 def assert_heatmap_fills_the_window(page) -> None:
