@@ -351,7 +351,8 @@ def test_no_control_changes_a_sources_length(lesson):
     page, log = lesson
     images = [f"heat_image:{i}:data" for i in range(len(ATLAS["grids"]))]
     got = js(page, "return lengthChanges(arg)", ["clicked_point", *images])
-    assert got["changed"] == {} and got["moves"] >= 12 and got["sources"] >= 3 * len(ATLAS["grids"]) + len(ATLAS["presets"]) + 3, got
+    layered = 3 * len(ATLAS["grids"]) + len(ATLAS["presets"])  # contours, labels, marks; targets
+    assert got["changed"] == {} and got["moves"] >= 12 and got["sources"] >= layered + 3, got
     assert js(page, "return model('residuals').get_length()") == PAD["targets"]
     rows = js(page, "return arg.map((n) => model(n).get_length())", images)
     assert set(rows) == {0, 1}, rows  # filled once when first shown; the grids not shown yet are empty
