@@ -86,17 +86,10 @@ function update() {
   const grid = atlas.grids[presetName + "|" + lossKey]
   const whole = cb_obj !== sl_step  // a step changes only what depends on the step
   if (cb_obj === sel_preset || cb_obj === sel_loss) {
-    // This target set and loss's map, decoded from its 8-bit colour codes the first time
-    // it is shown (grid_codes.js).
-    const source = images[grid.index].data_source
-    if (source.data.image.length === 0) {
-      const n = atlas.grid_size
-      source.data = {image: [new atlas.codes.constructor(gridCodes(atlas.codes, grid.index, n), [n, n])],
-                     x: [w0], y: [b0], dw: [w1 - w0], dh: [b1 - b0]}
-    }
-    for (const layer of [images, contours, minima]) {
-      layer.forEach((renderer, i) => { renderer.visible = i === grid.index })  // a change only where it differs
-    }
+    // This target set and loss's map (layers.js).
+    fillImage(images[grid.index].data_source, atlas.codes, grid.index, atlas.grid_size, preset.w_range,
+              preset.b_range)
+    showOnly([images, contours, minima], grid.index)
     bar_mapper.setv({low: grid.low, high: grid.high})
     const [lo, hi] = atlas.loss_ranges[presetName + "|" + lossKey]
     loss_plot.y_range.setv({start: lo, end: hi, reset_start: lo, reset_end: hi})
@@ -107,10 +100,7 @@ function update() {
     heat.x_range.setv(frame(vw[0], vw[1]))
     heat.y_range.setv(frame(vb[0], vb[1]))
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
-    const shown = atlas.preset_keys.indexOf(presetName)
-    for (const layer of [starts, targets]) {
-      layer.forEach((renderer, i) => { renderer.visible = i === shown })
-    }
+    showOnly([starts, targets], atlas.preset_keys.indexOf(presetName))
   }
 
   const p = walk(sel_opt.value)

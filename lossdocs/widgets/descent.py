@@ -280,8 +280,7 @@ def build():
     layers = lw.grid_layers(
         heat, [(atlas["presets"][k.split("|")[0]], atlas["codes"][atlas["grids"][k]["index"]],
                 atlas["grids"][k]["contours"]) for k in keys],
-        atlas["grids"][f"{pname}|{DEFAULT['loss']}"]["index"],
-        {"images": "descent_image", "contours": "descent_contours"},
+        grid["index"], {"images": "descent_image", "contours": "descent_contours"},
         {"color": "white", "alpha": 0.5, "line_width": 1})
     bar_mapper = LogColorMapper(palette=lw.PALETTE, low=grid["low"], high=grid["high"])
     heat.add_layout(ColorBar(color_mapper=bar_mapper, ticker=LogTicker(), title="L(w, b)",
@@ -292,13 +291,13 @@ def build():
     # the shown one visible (lw.one_visible).
     layers["minima"] = lw.one_visible(
         heat, lambda **kw: heat.scatter("x", "y", **kw, marker="star", size=15, fill_color=lw.MIN_COLOR,
-                                  line_color="black", line_width=1.2),
+                                        line_color="black", line_width=1.2),
         [{"x": [atlas["grids"][k]["min"][0]], "y": [atlas["grids"][k]["min"][1]]} for k in keys],
-        atlas["grids"][f"{pname}|{DEFAULT['loss']}"]["index"], "descent_minimum")
+        grid["index"], "descent_minimum")
     preset_index = list(PRESETS).index(pname)
     layers["starts"] = lw.one_visible(
         heat, lambda **kw: heat.scatter("x", "y", **kw, size=11, fill_color=lw.START_COLOR, line_color="black",
-                                  line_width=1.2),
+                                        line_width=1.2),
         [{"x": [s[0] for s in p["starts"]], "y": [s[1] for s in p["starts"]]} for p in atlas["presets"].values()],
         preset_index, "descent_starts")
     # The path: all of it faint, the part walked so far solid, the current step marked.
@@ -400,7 +399,7 @@ def build():
         src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp,
         heat=heat, loss_plot=loss_plot, fit=fit, labels=OPTIMIZER_LABELS,
     )
-    cb = CustomJS(args=args, code=js("grid_codes.js", "pad.js", "descent.js"))
+    cb = CustomJS(args=args, code=js("grid_codes.js", "layers.js", "pad.js", "descent.js"))
     for control in (sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch, sl_lr, sl_step):
         control.js_on_change("value", cb)
     heat.add_tools(TapTool(renderers=layers["images"]))

@@ -107,17 +107,9 @@ if (event === "mousemove") {
     select.disabled = key.split(".")[0] !== lossName
   }
   const grid = atlas.grids[presetName + "|" + choice.key]
-  const source = images[grid.index].data_source
-  if (source.data.image.length === 0) {  // first time on this grid: decode its colour codes
-    const n = atlas.grid_size
-    const [w0, w1] = preset.w_range
-    const [b0, b1] = preset.b_range
-    source.data = {image: [new atlas.codes.constructor(gridCodes(atlas.codes, grid.index, n), [n, n])],  // grid_codes.js
-                   x: [w0], y: [b0], dw: [w1 - w0], dh: [b1 - b0]}
-  }
-  for (const layer of [images, contours, labels, marks]) {
-    layer.forEach((renderer, i) => { renderer.visible = i === grid.index })  // a change only where it differs
-  }
+  fillImage(images[grid.index].data_source, atlas.codes, grid.index, atlas.grid_size,  // layers.js
+            preset.w_range, preset.b_range)
+  showOnly([images, contours, labels, marks], grid.index)
   bar_mapper.setv({low: grid.low, high: grid.high})
 
   let w = src_now.data.x[0]
@@ -133,8 +125,7 @@ if (event === "mousemove") {
     const highs = Math.max(1.1, Math.max(...preset.y) + 0.2)
     fit.x_range.setv(frame(preset.curve_x[0], preset.curve_x[preset.curve_x.length - 1]))
     fit.y_range.setv(frame(lows, highs))
-    const shown = atlas.preset_keys.indexOf(presetName)
-    targets.forEach((renderer, i) => { renderer.visible = i === shown })
+    showOnly([targets], atlas.preset_keys.indexOf(presetName))
     w = preset.start[0]
     b = preset.start[1]
     how = "start"

@@ -329,7 +329,7 @@ def grid_layers(heat, grids: list[tuple[dict, np.ndarray, dict]], shown: int, na
     "labels") to its name prefix; ``line`` styles the contour lines. Returns the renderer
     lists by those layer names, as the page's callbacks take them. An image's source stays
     empty until its grid is first shown, when the page decodes its codes once
-    (grid_codes.js); the shown grid's is filled here."""
+    (layers.js's fillImage); the shown grid's is filled here."""
     def image(i, preset, codes):
         (w0, w1), (b0, b1) = preset["w_range"], preset["b_range"]
         if i != shown:
@@ -507,7 +507,7 @@ def build(preset_name: str = DEFAULT_PRESET):
         src_now=src_now, src_fit=src_fit, src_res=src_res, heat=heat, fit=fit,
         readout=fit.title, pointer=heat.title, prompt=POINTER_PROMPT, point=src_point,
         map_views={k: map_view(p) for k, p in atlas["presets"].items()}),
-        code=js("grid_codes.js", "pad.js", "landscape.js"))
+        code=js("grid_codes.js", "layers.js", "pad.js", "landscape.js"))
     for widget in (sel_preset, sel_loss, *param_selects.values()):
         widget.js_on_change("value", cb)
     # Taps only select the image (which draws the same either way), so the
