@@ -40,9 +40,9 @@ def test_contrastive_curves_are_the_engines_for_every_margin():
 def test_contrastive_readouts_name_the_engines_values():
     atlas = cw.contrastive_atlas()
     first, second = cw.titles(atlas, 1.0, 0.5)
-    assert first == "d = 0.50: similar pair 0.125, dissimilar pair 0.125"
+    assert first == "d = 0.50: similar 0.125, dissimilar 0.125"
     assert second == "Slopes at d = 0.50: similar +0.500, dissimilar −0.500"
-    assert cw.titles(atlas, 1.0, 1.5)[0].endswith("dissimilar pair 0.000 (beyond the margin: free)")
+    assert cw.titles(atlas, 1.0, 1.5)[0].endswith("dissimilar 0.000 (past the margin)")
     layout = built("contrastive")
     assert model(layout, "contrastive_plot").title.text == first
     assert isinstance(model(layout, "margin"), Slider) and isinstance(model(layout, "distance"), Slider)

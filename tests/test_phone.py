@@ -9,6 +9,8 @@ what a widget slot does before, during and after BokehJS arrives.
 * The live widget takes exactly the height its static figure reserved (no layout shift),
   on the phone and on the desktop.
 * Dark mode: the landscape's colour-bar labels are light on the dark background.
+* No plot title runs under its toolbar or past its canvas, in the opening state and as
+  every select and slider is moved (a readout title grows with the state it reports).
 """
 
 from __future__ import annotations
@@ -349,3 +351,95 @@ def test_comparison_formula_column_is_wider_than_its_formulas_and_does_not_follo
             assert t["widest"] + 2 * 0.6 * 0.7 * t["rem"] < t["column"], t  # content box holds the widest formula
     finally:
         context.close()
+
+
+# Every plot title on the page: its text box and its toolbar's buttons, on the page.
+TITLES_JS = r"""() => {
+  const out = []
+  const union = (a, q) => a == null ? {left: q.left, right: q.right, top: q.top, bottom: q.bottom}
+    : {left: Math.min(a.left, q.left), right: Math.max(a.right, q.right),
+       top: Math.min(a.top, q.top), bottom: Math.max(a.bottom, q.bottom)}
+  for (const doc of Bokeh.documents) {
+    for (const m of doc.all_models) {
+      const view = Bokeh.index.find_one(m)
+      if (view == null || view.renderer_views == null || view.canvas_view == null) continue
+      const canvas = view.canvas_view.el.getBoundingClientRect()
+      let tools = null
+      const tb = m.toolbar_location != null && m.toolbar != null ? Bokeh.index.find_one(m.toolbar) : null
+      for (const el of tb == null ? [] : tb.shadow_el.querySelectorAll("*")) {
+        const q = el.getBoundingClientRect()
+        if (q.width > 0 && q.height > 0 && el.children.length === 0) tools = union(tools, q)
+      }
+      for (const t of [m.title, ...m.above]) {
+        const tv = t == null || t.type !== "Title" || !t.text ? null : view.renderer_views.get(t)
+        if (tv == null || tv._rect == null) continue
+        const r = tv._rect
+        const left = canvas.left + r.sx - r.anchor.x * r.width
+        const top = canvas.top + r.sy - r.anchor.y * r.height
+        out.push({plot: m.name, text: t.text, left, right: left + r.width, top, bottom: top + r.height,
+                  canvas: {left: canvas.left, right: canvas.right}, tools})
+      }
+    }
+  }
+  return out
+}"""
+
+# Walk every control: each select to its next option and each slider to its end, one
+# after another (so the states add up, as a reader's do), calling back after each.
+STEPS_JS = r"""() => {
+  const out = []
+  for (const [d, doc] of Bokeh.documents.entries()) {
+    for (const m of doc.all_models) {
+      if (m.type === "Select" && !m.disabled && m.options.length > 1) out.push([d, m.id, "next"])
+      if (m.type === "Slider" && !m.disabled) out.push([d, m.id, "end"], [d, m.id, "start"])
+    }
+  }
+  return out
+}"""
+STEP_JS = r"""([d, id, how]) => {
+  const m = Bokeh.documents[d].get_model_by_id(id)
+  if (how === "next") {
+    const values = m.options.map((o) => Array.isArray(o) ? o[0] : o)
+    m.value = values[(values.indexOf(m.value) + 1) % values.length]
+  } else {
+    m.value = m[how]
+  }
+  return `${m.name} = ${m.value}`
+}"""
+
+
+def title_problems(titles: list[dict], where: str) -> list[str]:
+    out = []
+    for t in titles:
+        if t["left"] < t["canvas"]["left"] - 0.5 or t["right"] > t["canvas"]["right"] + 0.5:
+            out.append(f"{where}: {t['plot']} title {t['text']!r} runs past its canvas")
+        tools = t["tools"]
+        if tools and t["top"] < tools["bottom"] and t["bottom"] > tools["top"] \
+                and t["left"] < tools["right"] and t["right"] > tools["left"]:
+            text, buttons = f"{t['left']:.0f}-{t['right']:.0f}", f"{tools['left']:.0f}-{tools['right']:.0f}"
+            out.append(f"{where}: {t['plot']} title {t['text']!r} runs under its toolbar "
+                       f"(text {text} px, buttons {buttons} px)")
+    return out
+
+
+def test_plot_titles_stay_clear_of_the_toolbar_and_the_canvas_edge(phone, server, site_dir):
+    problems, seen = [], {}
+    for path in pages(site_dir):
+        if not static_counts(site_dir, path)["widgets"]:
+            continue
+        page, log = phone()
+        page.goto(server.url + path)
+        hydrate(page)
+        next_frames(page, 3)
+        titles = page.evaluate(TITLES_JS)
+        seen[path] = len(titles)
+        problems += title_problems(titles, f"{path} (opening state)")
+        for step in page.evaluate(STEPS_JS):
+            what = page.evaluate(STEP_JS, step)
+            next_frames(page, 3)
+            problems += title_problems(page.evaluate(TITLES_JS), f"{path} after {what}")
+        problems += [f"{path}: {p}" for p in log.problems()]
+        page.close()
+    assert seen.get("lessons/walking-downhill.html", 0) >= 3, seen  # the probe finds titles
+    problems = list(dict.fromkeys(problems))
+    assert problems == [], "\n".join(problems)

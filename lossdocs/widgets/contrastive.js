@@ -15,6 +15,6 @@ for (const span of spans) span.location = sl_m.value
 
 const d = sl_d.value.toFixed(2)
 const signed = (v) => (v < 0 ? "" : "+") + v.toFixed(3).replace("-", "−")
-loss.title.text = `d = ${d}: similar pair ${atlas.similar[i].toFixed(3)}, dissimilar pair ${dis[i].toFixed(3)}` +
-  (dis[i] === 0 ? " (beyond the margin: free)" : "")
+loss.title.text = `d = ${d}: similar ${atlas.similar[i].toFixed(3)}, dissimilar ${dis[i].toFixed(3)}` +
+  (dis[i] === 0 ? " (past the margin)" : "")
 grad.title.text = `Slopes at d = ${d}: similar ${signed(atlas.similar_grad[i])}, dissimilar ${signed(disGrad[i])}`

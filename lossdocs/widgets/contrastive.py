@@ -52,8 +52,8 @@ def titles(atlas: dict, margin: float, distance: float) -> tuple[str, str]:
     j = MARGINS.index(margin) * n + i
     s, ds = float(atlas["similar"][i]), float(atlas["similar_grad"][i])
     u, du = float(atlas["dissimilar"][j]), float(atlas["dissimilar_grad"][j])
-    far = " (beyond the margin: free)" if u == 0 else ""
-    return (f"d = {distance:.2f}: similar pair {s:.3f}, dissimilar pair {u:.3f}{far}",
+    far = " (past the margin)" if u == 0 else ""  # short enough for a phone's width
+    return (f"d = {distance:.2f}: similar {s:.3f}, dissimilar {u:.3f}{far}",
             f"Slopes at d = {distance:.2f}: similar {style.signed(ds, 3)}, dissimilar {style.signed(du, 3)}")
 
 

@@ -11,7 +11,7 @@
 // targets (one renderer per preset, in atlas.preset_keys order), bar_mapper, src_path,
 // src_walked, src_cmp, src_cmp_walked, src_now, src_cmp_now, src_off, src_loss,
 // src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, heat, loss_plot,
-// fit, labels (optimiser key -> label). Sources refilled with a different number of
+// fit. Sources refilled with a different number of
 // points keep one length (pad.js): T for paths and loss curves, two for the off-map
 // marks, the curve's for a fit.
 
@@ -136,11 +136,12 @@ function update() {
   src_off.data = {x: padded(offX, 2, NaN), y: padded(offY, 2, NaN)}
 
   // The readouts (plot titles; descent.py writes the same lines for the opening state).
-  heat.title.text = p.off[step] ? `Step ${step}: off the map (${labels[sel_opt.value]} left the window)`
+  // Short enough to stay clear of the toolbar on a phone.
+  heat.title.text = p.off[step] ? `Step ${step}: path off the map`
     : `Step ${step}: w = ${fixed(p.w[step], 3)}, b = ${fixed(p.b[step], 3)}`
   const dashed = compare === null ? "" : ` (dashed: ${showLoss(compare.loss[step])})`
   loss_plot.title.text = `Step ${step}: L ≈ ${showLoss(p.loss[step])}${dashed}`
-  fit.title.text = p.off[step] ? `Fit at step ${step}: not shown, the path is off the map`
+  fit.title.text = p.off[step] ? `Fit at step ${step}: off the map`
     : `Fit at step ${step}: tanh(${fixed(p.w[step], 2)} x + ${fixed(p.b[step], 2)})`.replace("+ -", "− ")
 }
 

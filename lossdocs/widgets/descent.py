@@ -397,7 +397,7 @@ def build():
         src_walked=src_walked, src_cmp=src_cmp, src_cmp_walked=src_cmp_walked, src_now=src_now,
         src_cmp_now=src_cmp_now, src_off=src_off, src_loss=src_loss, src_loss_cmp=src_loss_cmp,
         src_loss_now=src_loss_now, span=span, src_fit=src_fit, src_fit_cmp=src_fit_cmp,
-        heat=heat, loss_plot=loss_plot, fit=fit, labels=OPTIMIZER_LABELS,
+        heat=heat, loss_plot=loss_plot, fit=fit,
     )
     cb = CustomJS(args=args, code=js("grid_codes.js", "layers.js", "pad.js", "descent.js"))
     for control in (sel_preset, sel_loss, sel_opt, sel_cmp, sel_start, sel_batch, sl_lr, sl_step):
