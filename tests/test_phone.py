@@ -422,12 +422,13 @@ def title_problems(titles: list[dict], where: str) -> list[str]:
     return out
 
 
-def test_plot_titles_stay_clear_of_the_toolbar_and_the_canvas_edge(phone, server, site_dir):
+@pytest.mark.parametrize("profile", ["phone", "desktop"])
+def test_plot_titles_stay_clear_of_the_toolbar_and_the_canvas_edge(phone, server, site_dir, profile):
     problems, seen = [], {}
     for path in pages(site_dir):
         if not static_counts(site_dir, path)["widgets"]:
             continue
-        page, log = phone()
+        page, log = phone() if profile == "phone" else phone(**DESKTOP, is_mobile=False, has_touch=False)
         page.goto(server.url + path)
         hydrate(page)
         next_frames(page, 3)
