@@ -160,7 +160,11 @@ def build():
     best_title = Title(text=loss_titles(atlas, run, k)[1], text_font_size="12px", text_font_style="normal",
                       name="best_title")
     curves.add_layout(best_title, "above")
+    # Below the plot, as the fit's is: BokehJS gives plots of one row frames of one
+    # height, so with the legend inside, a phone (plots stacked) showed a blank band
+    # under the curves the height of the fit's legend.
     style.legend(curves, "bottom_left", "horizontal")
+    curves.add_layout(curves.legend[0], "below")
 
     fits = decode_fits(atlas["fits"].reshape(-1, K, len(atlas["fit_x"])))
     n, s = DEFAULT["n_train"], atlas["grid"]["noise"].index(DEFAULT["noise"])
