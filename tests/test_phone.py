@@ -9,6 +9,8 @@ what a widget slot does before, during and after BokehJS arrives.
 * The live widget takes exactly the height its static figure reserved (no layout shift),
   on the phone and on the desktop.
 * Dark mode: the landscape's colour-bar labels are light on the dark background.
+* Plots stacked on a phone leave no blank band between them (BokehJS gives plots of
+  one row frames of one height, so a panel only one of them has leaves a gap in the other).
 * No plot title runs under its toolbar or past its canvas, in the opening state and as
   every select and slider is moved (a readout title grows with the state it reports).
 """
@@ -443,4 +445,44 @@ def test_plot_titles_stay_clear_of_the_toolbar_and_the_canvas_edge(phone, server
         page.close()
     assert seen.get("lessons/walking-downhill.html", 0) >= 3, seen  # the probe finds titles
     problems = list(dict.fromkeys(problems))
+    assert problems == [], "\n".join(problems)
+
+
+# Every plot: its canvas on the page, and the blank height left between what it draws
+# (frame and side panels) and the canvas's bottom edge.
+BANDS_JS = r"""() => {
+  const out = []
+  for (const [d, doc] of Bokeh.documents.entries()) {
+    for (const m of doc.all_models) {
+      const v = Bokeh.index.find_one(m)
+      if (v == null || v.frame == null || v.canvas_view == null || v.renderer_views == null) continue
+      let below = 0
+      for (const r of m.below) below += v.renderer_views.get(r)?.layout?.bbox?.height ?? 0
+      const canvas = v.canvas_view.el.getBoundingClientRect()
+      out.push({doc: d, plot: m.name, top: canvas.top, bottom: canvas.bottom,
+                blank: v.canvas_view.bbox.height - v.frame.bbox.bottom - below})
+    }
+  }
+  return out
+}"""
+
+
+def test_stacked_plots_leave_no_blank_band_between_them(phone, server, site_dir):
+    problems, plots = [], 0
+    for path in pages(site_dir):
+        if not static_counts(site_dir, path)["widgets"]:
+            continue
+        page, log = phone()
+        page.goto(server.url + path)
+        hydrate(page)
+        next_frames(page, 3)
+        found = page.evaluate(BANDS_JS)
+        plots += len(found)
+        for p in found:
+            under = [q for q in found if q["doc"] == p["doc"] and 0 <= q["top"] - p["bottom"] <= 40]
+            if under and p["blank"] > 20:
+                problems.append(f"{path}: {p['plot']} leaves {p['blank']:.0f} px blank above {under[0]['plot']}")
+        problems += [f"{path}: {p}" for p in log.problems()]
+        page.close()
+    assert plots >= 20, plots
     assert problems == [], "\n".join(problems)
