@@ -10,10 +10,9 @@
 // until its grid is first shown), minima (the same, one star per grid), starts and
 // targets (one renderer per preset, in atlas.preset_keys order), bar_mapper, src_path,
 // src_walked, src_cmp, src_cmp_walked, src_now, src_cmp_now, src_off, src_loss,
-// src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, heat, loss_plot,
-// fit. Sources refilled with a different number of
-// points keep one length (pad.js): T for paths and loss curves, two for the off-map
-// marks, the curve's for a fit.
+// src_loss_cmp, src_loss_now, span, src_fit, src_fit_cmp, heat, loss_plot, fit.
+// Sources refilled with a different number of points keep one length (pad.js): T for
+// paths and loss curves, two for the off-map marks, the curve's for a fit.
 
 const event = cb_obj.event_name  // "tap", or undefined for a control
 const presetName = sel_preset.value

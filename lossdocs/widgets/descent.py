@@ -224,7 +224,7 @@ def descent_atlas() -> dict:
         "preset_keys": list(PRESETS), "loss_keys": [c[0] for c in LOSSES],
         "presets": presets, "grids": grids, "codes": np.stack(codes), "grid_size": GRID,
         "losses": [{"key": k, "label": loss_label(k)} for k, _, _ in LOSSES],
-        "optimizers": list(OPTIMIZERS), "optimizer_labels": OPTIMIZER_LABELS, "lrs": list(LRS),
+        "optimizers": list(OPTIMIZERS), "lrs": list(LRS),
         "batches": [b[0] for b in BATCHES], "start_keys": list(START_KEYS), "steps": STEPS,
         "dims": list(DIMS), "shape": list(paths.shape[:-2]),
         "paths": pack(deltas(paths)), "curves": pack(deltas(curves)), "loss_ranges": ranges,

@@ -170,8 +170,7 @@ def build():
                 for loss, _ in LOSSES}
     fig.scatter("x", "y", source=src_pts, size=7, color=POINT_COLOR)
     fig.scatter("x", "y", source=src_out, size=12, marker="diamond", color=OUTLIER_COLOR, line_color="black")
-    style.legend(fig, "top_left", "horizontal")
-    fig.add_layout(fig.legend[0], "below")  # outside the frame: an outlier may sit anywhere inside
+    style.legend(fig, "top_left", "horizontal", below=True)  # outside the frame: an outlier may sit anywhere inside
 
     i = _slot(atlas, place, height, variant_index(d["loss"], d["delta"], d["alpha"]))
     src_pull = ColumnDataSource({"x": x_all, "pull": atlas["pulls"][i * n:(i + 1) * n],

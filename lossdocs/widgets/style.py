@@ -131,8 +131,11 @@ def tidy(*plots) -> None:
         plot.toolbar.active_scroll = None
 
 
-def legend(plot, location: str = "top_left", orientation: str = "vertical") -> None:
-    """A quiet legend: transparent, borderless, 11 px labels."""
+def legend(plot, location: str = "top_left", orientation: str = "vertical", below: bool = False) -> None:
+    """A quiet legend: transparent, borderless, 11 px labels; with ``below``, in a panel
+    under the plot instead of over its frame."""
+    if below:
+        plot.add_layout(plot.legend[0], "below")
     plot.legend.location = location
     plot.legend.orientation = orientation
     plot.legend.background_fill_alpha = 0

@@ -163,8 +163,7 @@ def build():
     # Below the plot, as the fit's is: BokehJS gives plots of one row frames of one
     # height, so with the legend inside, a phone (plots stacked) showed a blank band
     # under the curves the height of the fit's legend.
-    style.legend(curves, "bottom_left", "horizontal")
-    curves.add_layout(curves.legend[0], "below")
+    style.legend(curves, "bottom_left", "horizontal", below=True)
 
     fits = decode_fits(atlas["fits"].reshape(-1, K, len(atlas["fit_x"])))
     n, s = DEFAULT["n_train"], atlas["grid"]["noise"].index(DEFAULT["noise"])
@@ -183,11 +182,7 @@ def build():
              legend_label="sin(πx)")
     fit.line("x", "y", source=src_fit, color=TRAIN_COLOR, line_width=3, legend_label="network")
     fit.scatter("x", "y", source=src_train, size=8, color=TRAIN_COLOR, line_color="white", legend_label="training")
-    fit.legend.orientation = "horizontal"
-    fit.add_layout(fit.legend[0], "below")
-    fit.legend.background_fill_alpha = 0
-    fit.legend.border_line_alpha = 0
-    fit.legend.label_text_font_size = "11px"
+    style.legend(fit, "top_right", "horizontal", below=True)
     style.tidy(curves, fit)
 
     def index_slider(key: str) -> Slider:
