@@ -163,7 +163,7 @@ def build():
     # Below the plot, as the fit's is: BokehJS gives plots of one row frames of one
     # height, so with the legend inside, a phone (plots stacked) showed a blank band
     # under the curves the height of the fit's legend.
-    style.legend(curves, "bottom_left", "horizontal", below=True)
+    style.legend(curves, "top_left", "horizontal", below=True)
 
     fits = decode_fits(atlas["fits"].reshape(-1, K, len(atlas["fit_x"])))
     n, s = DEFAULT["n_train"], atlas["grid"]["noise"].index(DEFAULT["noise"])
