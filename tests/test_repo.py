@@ -107,16 +107,48 @@ def test_a_first_pass_keeps_its_globs_apart_from_its_test_files():
         mutate.parse_args(["--quick", "lossdocs.losses*"])
 
 
-def test_the_bench_shows_a_widget_build_s_first_call_beside_its_warm_ones(monkeypatch):
-    """The engine memoises its heavy results (the training grid, the outlier lab's fits),
-    so a best-of-three showed a cache lookup: the training curves read 0.46 s where a clean
-    build pays 8.9 s. The first call now comes first, then the best of the rest."""
+@pytest.fixture
+def bench(monkeypatch):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench", ROOT / "scripts" / "bench.py")
-    bench = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, "bench", bench)  # its dataclasses look their module up
-    spec.loader.exec_module(bench)
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bench_shows_a_widget_build_s_first_call_beside_its_warm_ones(bench):
+    """The engine memoises its heavy results (the training grid, the outlier lab's fits),
+    so a best-of-three showed a cache lookup: the training curves read 0.46 s where a clean
+    build pays 8.9 s. The first call now comes first, then the best of the rest."""
     assert bench.engine_value([8.87, 0.51, 0.46]) == "8870 ms the first time, 460 ms after (best of 2)"
     assert bench.engine_value([0.2, 0.3, 0.25]) == "200 ms the first time, 250 ms after (best of 2)"
     assert bench.engine_value([1.5]) == "1500 ms the first time"
+
+
+def test_the_bench_budgets_latency_with_the_frame_clock_running_and_shows_it_idle(bench):
+    """The budget is the ratio of samples taken with the frame clock running, as on a
+    screen; the same control and repaint with the clock idle are shown, not judged."""
+    def kind(*ms):
+        return {"samples": list(ms), "first": list(ms), "warmup": [], "unpainted": 0, "timeouts": 0}
+
+    def result(control, repaint, idle_control, idle_repaint, alone=(3.0,)):
+        return {"control": kind(*control), "repaint": kind(*repaint), "plots": 2, "pixelsChanged": True,
+                "setup": None, "idle": {"control": kind(*idle_control), "repaint": kind(*idle_repaint),
+                                        "alone": kind(*alone)}}
+
+    control = {"widget": "loss-explorer", "name": "target_slider", "type": "Slider"}
+    row = bench.latency_row("lessons/x.html", control, result([26, 28], [20, 20], [20, 20], [8, 8]))
+    assert row.ok is True and row.value.startswith("ratio 1.40: input→paint p95 28.0 ms")
+    assert "frame clock idle (information): ratio 2.50" in row.value
+    assert "the control alone (its callbacks detached, clock idle) p95 3.0 ms, 0.38× that bare repaint" in row.value
+    row = bench.latency_row("lessons/x.html", control, result([31, 31], [20, 20], [8, 8], [8, 8]))
+    assert row.ok is False and row.value.startswith("ratio 1.55")
+    broken = result([26], [20], [20], [8])
+    broken["idle"]["repaint"]["samples"] = []
+    assert bench.latency_row("lessons/x.html", control, broken).value.startswith(
+        "FAILED: idle-clock bare repaint drew nothing")
+    broken = result([26], [20], [20], [8])
+    broken["pixelsChanged"] = False
+    assert bench.latency_row("lessons/x.html", control, broken).value == "FAILED: changes nothing on screen"
