@@ -1038,10 +1038,15 @@ def make_live(page) -> str | None:
         return f"widgets not live within {RENDER_TIMEOUT_MS // 1000} s ({states}): {str(err).splitlines()[0]}"
 
 
+def ratio_of(result: dict) -> float:
+    """p95(control) / p95(bare repaint)."""
+    return p95(result["control"]["samples"]) / p95(result["repaint"]["samples"])
+
+
 def ratio_text(result: dict) -> str:
     """'ratio R: input→paint p95 (median) vs bare repaint of N plots p95 (median), n=a+b'."""
     ctl, rep = result["control"], result["repaint"]
-    return (f"ratio {p95(ctl['samples']) / p95(rep['samples']):.2f}: input→paint p95 {fmt_ms(p95(ctl['samples']))} "
+    return (f"ratio {ratio_of(result):.2f}: input→paint p95 {fmt_ms(p95(ctl['samples']))} "
             f"(median {fmt_ms(statistics.median(ctl['samples']))}) vs bare repaint of {result['plots']} plots "
             f"p95 {fmt_ms(p95(rep['samples']))} (median {fmt_ms(statistics.median(rep['samples']))}), "
             f"n={len(ctl['samples'])}+{len(rep['samples'])}")
@@ -1062,7 +1067,7 @@ def latency_row(path: str, control: dict, result: dict) -> Row:
     for kind, r in (("bare repaint", result["repaint"]), ("idle-clock bare repaint", idle["repaint"])):
         if not r["samples"]:
             return Row(label, f"FAILED: {kind} drew nothing ({result['plots']} plots)", budget, False, "latency")
-    ratio = p95(result["control"]["samples"]) / p95(result["repaint"]["samples"])
+    ratio = ratio_of(result)
     value = ratio_text(result)
     if idle["control"]["samples"]:
         value += f"; frame clock idle (information): {ratio_text(idle)}"
